@@ -1,0 +1,127 @@
+// The contract's structure: what every other part of the project relies on being there.
+import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+type Json = Record<string, any>;
+const contract: Json = parse(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8'));
+const operations = Object.entries(contract.paths as Json).flatMap(([path, item]) =>
+  Object.entries(item as Json).map(([method, op]) => ({ path, method, op: op as Json })),
+);
+const ref = (r: string): Json =>
+  r.slice(2).split('/').reduce((node: Json, key) => node[key.replace(/~1/g, '/').replace(/~0/g, '~')], contract);
+const deref = (node: Json): Json => (node.$ref ? deref(ref(node.$ref)) : node);
+
+describe('openapi.yaml', () => {
+  it('when read, then it has exactly the four operations of the reference with verbNoun ids', () => {
+    expect(operations.map(({ method, path, op }) => `${method.toUpperCase()} ${path} ${op.operationId}`).sort()).toEqual([
+      'GET /api/ getVersion',
+      'GET /api/me getMe',
+      'POST /api/login loginUser',
+      'POST /api/register registerUser',
+    ]);
+    for (const { op } of operations) {
+      expect(op.tags).toHaveLength(1);
+      expect(['API', 'User']).toContain(op.tags[0]);
+      expect(op.summary).toMatch(/^[A-Z][a-z]/);
+    }
+  });
+
+  it('when an operation can fail, then it references the shared error responses', () => {
+    const codes = Object.fromEntries(operations.map(({ op }) => [op.operationId, Object.keys(op.responses).sort()]));
+    expect(codes).toEqual({
+      getVersion: ['200', '500'],
+      registerUser: ['200', '400', '409', '413', '415', '429', '500', '503'],
+      loginUser: ['200', '400', '401', '413', '415', '429', '500', '503'],
+      getMe: ['200', '401', '500'],
+    });
+    for (const { op } of operations) {
+      for (const [status, response] of Object.entries(op.responses as Json)) {
+        if (status.startsWith('2')) continue;
+        expect(response.$ref, `${op.operationId} ${status}`).toMatch(/^#\/components\/responses\//);
+        const schema = deref(response).content['application/json'].schema;
+        expect(schema.$ref).toBe('#/components/schemas/Error');
+      }
+    }
+  });
+
+  it('when secured, then /api/me accepts cookie or header auth and public operations say so', () => {
+    expect(contract.components.securitySchemes).toEqual({
+      cookieAuth: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'azuma_session' }),
+      headerAuth: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'Azuma-Session' }),
+    });
+    const security = Object.fromEntries(operations.map(({ op }) => [op.operationId, op.security]));
+    expect(security).toEqual({
+      getVersion: [],
+      registerUser: [],
+      loginUser: [],
+      getMe: [{ cookieAuth: [] }, { headerAuth: [] }],
+    });
+  });
+
+  it('when a token can be refreshed or issued, then the response headers are documented', () => {
+    const me = contract.paths['/api/me'].get.responses['200'];
+    expect(Object.keys(me.headers).sort()).toEqual(['Azuma-Session', 'Set-Cookie']);
+    for (const path of ['/api/register', '/api/login']) {
+      const created = deref(contract.paths[path].post.responses['200']);
+      expect(deref(created.headers['Set-Cookie']).required).toBe(true);
+    }
+  });
+
+  it('when the error messages are listed, then they are exactly the constants of the contract notes', () => {
+    expect(contract.components.schemas.Error.properties.message.enum).toEqual([
+      'BAD_REQUEST',
+      'UNAUTHORIZED',
+      'NOT_FOUND',
+      'ALREADY_EXISTS',
+      'PAYLOAD_TOO_LARGE',
+      'UNSUPPORTED_MEDIA_TYPE',
+      'TOO_MANY_REQUESTS',
+      'INTERNAL_SERVER_ERROR',
+      'SERVICE_UNAVAILABLE',
+    ]);
+  });
+
+  it('when Fastify compiles the schemas, then they use only keywords draft-07 Ajv knows', () => {
+    const found: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (!node || typeof node !== 'object') return;
+      for (const [key, value] of Object.entries(node)) {
+        if (['prefixItems', 'unevaluatedProperties', 'unevaluatedItems', 'dependentSchemas', '$dynamicRef'].includes(key)) found.push(`${path}/${key}`);
+        if (key === 'example' && path.includes('/schema')) found.push(`${path}/${key}`);
+        walk(value, `${path}/${key}`);
+      }
+    };
+    walk(contract.paths, '#/paths');
+    walk(contract.components.schemas, '#/components/schemas');
+    expect(found).toEqual([]);
+  });
+
+  it('when the schemas are compiled, then they accept the reference shapes and reject near misses', () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema({ components: contract.components }, 'contract');
+    const valid = (name: string, value: unknown) => ajv.validate({ $ref: `contract#/components/schemas/${name}` }, value);
+
+    const session = {
+      token: 'vmcG6sPriniFUvFcyIKNI1kjyW4NIErHrByovYbZ7HQWMBCh0Y19tgge43dmISgb',
+      userid: { $oid: '5e626bd89158f3ecad052a8e' },
+      expiration: '2020-04-13T18:56:20.055234Z',
+    };
+    expect(valid('Session', session)).toBe(true);
+    expect(valid('Session', { ...session, token: session.token.slice(1) })).toBe(false);
+    expect(valid('Session', { ...session, userid: '5e626bd89158f3ecad052a8e' })).toBe(false);
+    expect(valid('Session', { ...session, expiration: '2020-04-13T18:56:20+01:00' })).toBe(false);
+    expect(valid('RegisterRequest', { name: 'Zoë_2.0-x', password: '12345678' })).toBe(true);
+    expect(valid('RegisterRequest', { name: 'user2', password: 'user2' })).toBe(false);
+    expect(valid('RegisterRequest', { name: 'has space', password: '12345678' })).toBe(false);
+    expect(valid('RegisterRequest', { name: 'a'.repeat(33), password: '12345678' })).toBe(false);
+    expect(valid('RegisterRequest', { name: 'ok', password: '12345678', admin: true })).toBe(false);
+    expect(valid('LoginRequest', { name: 'user1', password: 'user1' })).toBe(true);
+    expect(valid('User', { _id: { $oid: '5e626bd89158f3ecad052a8e' }, name: 'user1', icon: null, status: null })).toBe(true);
+    expect(valid('Error', { code: 401, message: 'UNAUTHORIZED' })).toBe(true);
+    expect(valid('Error', { code: 401, message: 'Unauthorized' })).toBe(false);
+  });
+});
