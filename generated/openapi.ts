@@ -100,7 +100,10 @@ export interface components {
         };
         /** @description A session token, 64 characters from a CSPRNG. */
         Token: string;
-        /** @description A `Set-Cookie` value for `azuma_session`. */
+        /**
+         * @description A `Set-Cookie` value for `azuma_session`: the token, then at least `Max-Age`, `Path=/`,
+         *     `HttpOnly` and `SameSite=Lax`, in any order (plus `Secure` where configured).
+         */
         SessionCookie: string;
         /**
          * @description 1–32 characters from Unicode letters, decimal digits, `_`, `-` and `.`; unique

@@ -1,0 +1,152 @@
+import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import openapiGlue from 'fastify-openapi-glue';
+import { readFileSync } from 'node:fs';
+import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './auth/passwords.js';
+import { sessionService } from './auth/sessions.js';
+import { startSessionSweeper } from './auth/sweeper.js';
+import type { Config } from './config.js';
+import { DOCS_PATH, loadContract } from './contract.js';
+import { sessionCookies } from './cookies.js';
+import { openDatabase } from './db/open.js';
+import { sessionsRepository } from './db/sessions.js';
+import { usersRepository } from './db/users.js';
+import { ApiError, installErrorHandling } from './errors.js';
+import { createHandlers, type Handlers } from './handlers.js';
+import { assertEverySchemeHandled, securityHandlers } from './security.js';
+
+export interface AppOptions {
+  /** Clock in ms; tests move it to reach the refresh window without waiting. */
+  now?: () => number;
+  /** scrypt cost for new hashes; tests lower it, production keeps the OWASP default. */
+  scrypt?: ScryptParams;
+  /** How often expired sessions are swept. */
+  sweepIntervalMs?: number;
+  /** Fastify logger option; defaults to pino at config.logLevel with credentials redacted. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Operations limited per client IP by AZUMA_AUTH_RATE_LIMIT. */
+const AUTH_OPERATIONS = new Set<keyof Handlers>(['registerUser', 'loginUser']);
+
+// API responses are data, never documents: nothing may load, frame or run from them.
+const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
+// Redoc's page is one inline bundle: inline script and styles, a blob worker for search.
+const DOCS_CSP = {
+  useDefaults: false,
+  directives: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'", "'unsafe-inline'", 'blob:'],
+    styleSrc: ["'self'", "'unsafe-inline'"],
+    imgSrc: ["'self'", 'data:'],
+    fontSrc: ["'self'", 'data:'],
+    workerSrc: ["'self'", 'blob:'],
+    connectSrc: ["'self'"],
+    frameAncestors: ["'none'"],
+  },
+};
+
+/** Builds the whole API without listening: tests inject into it, main.ts listens. */
+export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
+  const now = options.now ?? Date.now;
+  const contract = loadContract();
+  const docsHtml = readFileSync(DOCS_PATH);
+
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.cookie', 'req.headers["azuma-session"]', 'res.headers["set-cookie"]', 'res.headers["azuma-session"]'],
+    },
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    // Requests must match the contract as sent: nothing stripped, nothing coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
+    return503OnClosing: true,
+  });
+
+  const db = openDatabase(config.dbPath);
+  const sessionsRepo = sessionsRepository(db);
+  const sessions = sessionService(sessionsRepo, config.sessionTtlSeconds, now);
+  const sweeper = startSessionSweeper(sessionsRepo, now, options.sweepIntervalMs ?? 10 * 60 * 1000);
+  app.decorate('sweepExpiredSessions', () => sweeper.sweep());
+  app.addHook('onClose', async () => {
+    await sweeper.stop();
+    db.close();
+  });
+
+  installErrorHandling(app, config.bodyLimit);
+  // Only JSON bodies are part of the contract; without this parser text/plain answers 415
+  // instead of reaching a handler unvalidated.
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('session', null);
+  // Fastify validates bodies by content type, so a POST with no body at all would skip it.
+  app.addHook('preValidation', async (request) => {
+    if (request.routeOptions.schema?.body && request.body === undefined) {
+      throw new ApiError(400, 'body is required: send a JSON object');
+    }
+  });
+
+  await app.register(cookie);
+  await app.register(helmet, { contentSecurityPolicy: API_CSP, crossOriginResourcePolicy: { policy: 'same-site' } });
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins,
+      credentials: true,
+      exposedHeaders: ['Azuma-Session'],
+      allowedHeaders: ['Content-Type', 'Azuma-Session'],
+      methods: ['GET', 'POST'],
+      maxAge: 600,
+    });
+  }
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new ApiError(429, `too many attempts; retry in ${Math.ceil(context.ttl / 1000)} seconds`),
+  });
+  const authLimit = config.authRateLimit > 0 ? app.rateLimit({ max: config.authRateLimit, timeWindow: 60_000 }) : undefined;
+
+  const cookies = sessionCookies(config.cookieSecure, now);
+  const handlers: Handlers = createHandlers({
+    version: contract.document.info.version,
+    users: usersRepository(db),
+    sessions,
+    passwords: passwordHasher({
+      params: options.scrypt ?? OWASP_SCRYPT,
+      concurrency: config.hashConcurrency,
+      queueLimit: config.hashQueueLimit,
+    }),
+    cookies,
+    now,
+  });
+  const security = securityHandlers(sessions, cookies);
+  assertEverySchemeHandled(contract.document.components.securitySchemes, security);
+
+  await app.register(openapiGlue, {
+    specification: contract.document,
+    securityHandlers: security,
+    operationResolver: (operationId: string) => {
+      const handler = handlers[operationId as keyof Handlers];
+      if (!handler) throw new Error(`the contract names operation '${operationId}' but no handler implements it`);
+      const limited = authLimit && AUTH_OPERATIONS.has(operationId as keyof Handlers);
+      // glue spreads this over the route it builds from the contract (method, url, schemas); its
+      // typings ask for a complete RouteOptions, and for handlers typed on the generic request.
+      return (limited ? { handler, onRequest: authLimit } : { handler }) as unknown as RouteOptions;
+    },
+  });
+
+  app.get('/openapi.yaml', (_request, reply) => reply.type('application/yaml; charset=utf-8').send(contract.text));
+  app.get('/docs', { helmet: { contentSecurityPolicy: DOCS_CSP } }, (_request, reply) =>
+    reply.type('text/html; charset=utf-8').send(docsHtml),
+  );
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Runs the expired-session sweep now; resolves to the rows deleted. */
+    sweepExpiredSessions(): Promise<number>;
+  }
+}

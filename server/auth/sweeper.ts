@@ -1,0 +1,34 @@
+import type { SessionsRepository } from '../db/sessions.js';
+
+const BATCH = 500;
+
+/**
+ * Deletes expired sessions in small batches, yielding to the event loop between them, so a large
+ * backlog never stalls requests. Runs every `intervalMs` until stopped.
+ */
+export function startSessionSweeper(repo: SessionsRepository, now: () => number, intervalMs: number) {
+  let stopped = false;
+  let running: Promise<number> | undefined;
+
+  const sweepOnce = async (): Promise<number> => {
+    let total = 0;
+    for (;;) {
+      const deleted = repo.deleteExpired(now(), BATCH);
+      total += deleted;
+      if (deleted < BATCH || stopped) return total;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  const sweep = () => (running ??= sweepOnce().finally(() => (running = undefined)));
+  const timer = setInterval(() => void sweep(), intervalMs).unref();
+
+  return {
+    /** One full sweep now (or the one under way); resolves to the rows it deleted. */
+    sweep,
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

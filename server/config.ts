@@ -1,0 +1,105 @@
+import { availableParallelism } from 'node:os';
+
+// Configuration is read from the environment once, at start-up, and frozen. A bad value stops
+// start-up with a message naming the variable, rather than surfacing later as odd behaviour.
+
+export interface Config {
+  /** AZUMA_HOST: address to listen on. */
+  host: string;
+  /** AZUMA_PORT: port to listen on; 0 picks a free one. */
+  port: number;
+  /** AZUMA_DB: SQLite file, created with its folder on first start; `:memory:` keeps nothing. */
+  dbPath: string;
+  /** AZUMA_SESSION_TTL: lifetime of a session token in seconds. */
+  sessionTtlSeconds: number;
+  /** AZUMA_COOKIE_SECURE: add `Secure` to the session cookie (set it when served over HTTPS). */
+  cookieSecure: boolean;
+  /** AZUMA_AUTH_RATE_LIMIT: login+register attempts per client IP per minute; 0 turns it off. */
+  authRateLimit: number;
+  /** AZUMA_CORS_ORIGINS: comma-separated origins allowed to call the API from a browser. */
+  corsOrigins: string[];
+  /** AZUMA_TRUST_PROXY: `true`, or a comma-separated list of proxy addresses/CIDRs, to read X-Forwarded-For. */
+  trustProxy: boolean | string;
+  /** AZUMA_LOG_LEVEL: pino level. */
+  logLevel: string;
+  /** AZUMA_HASH_CONCURRENCY: password hashes computed at once (each takes ~16 MiB). */
+  hashConcurrency: number;
+  /** AZUMA_HASH_QUEUE: hashes allowed to wait; beyond it the server answers 503. */
+  hashQueueLimit: number;
+  /** Largest accepted request body in bytes (contract-notes: 16 KiB). */
+  bodyLimit: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  }
+  return Number(raw);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`${name} must be 'true' or 'false', got '${raw}'`);
+}
+
+function origins(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((entry) => {
+    const origin = entry.trim();
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError(`${name} must list origins like https://app.example.org, got '${origin}'`);
+    }
+    if (url.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError(`${name} entries must be bare origins (scheme://host[:port]), got '${origin}'`);
+    }
+    return url.origin;
+  });
+}
+
+function trustProxy(env: Env, name: string): boolean | string {
+  const raw = env[name]?.trim();
+  if (!raw || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const logLevel = env.AZUMA_LOG_LEVEL || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`AZUMA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
+  }
+  const host = env.AZUMA_HOST?.trim() || '127.0.0.1';
+  const dbPath = env.AZUMA_DB?.trim() || 'data/azuma.sqlite';
+  return Object.freeze({
+    host,
+    port: integer(env, 'AZUMA_PORT', 3000, 0, 65535),
+    dbPath,
+    // At least a minute, so a fresh token is never born expired; at most ten years.
+    sessionTtlSeconds: integer(env, 'AZUMA_SESSION_TTL', 2_592_000, 60, 315_360_000),
+    cookieSecure: boolean(env, 'AZUMA_COOKIE_SECURE', false),
+    authRateLimit: integer(env, 'AZUMA_AUTH_RATE_LIMIT', 30, 0, 1_000_000),
+    corsOrigins: origins(env, 'AZUMA_CORS_ORIGINS'),
+    trustProxy: trustProxy(env, 'AZUMA_TRUST_PROXY'),
+    logLevel,
+    hashConcurrency: integer(env, 'AZUMA_HASH_CONCURRENCY', availableParallelism(), 1, 64),
+    hashQueueLimit: integer(env, 'AZUMA_HASH_QUEUE', 64, 0, 100_000),
+    bodyLimit: 16 * 1024,
+  });
+}

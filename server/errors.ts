@@ -1,0 +1,98 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { components } from '../generated/openapi.js';
+
+export type ErrorBody = components['schemas']['Error'];
+type ErrorMessage = ErrorBody['message'];
+
+const MESSAGES: Record<number, ErrorMessage> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  404: 'NOT_FOUND',
+  409: 'ALREADY_EXISTS',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+  500: 'INTERNAL_SERVER_ERROR',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** An error a handler means to send: status and detail are safe to show the client. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly detail?: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? MESSAGES[statusCode]);
+  }
+}
+
+export function errorBody(statusCode: number, detail?: string): ErrorBody {
+  // A 4xx with no constant of its own (405, 406, …) still reads as a client error.
+  const code = MESSAGES[statusCode] ? statusCode : statusCode < 500 ? 400 : 500;
+  return detail === undefined ? { code, message: MESSAGES[code]! } : { code, message: MESSAGES[code]!, detail };
+}
+
+interface ValidationIssue {
+  instancePath: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Names the field and the rule it broke, e.g. `body/password must NOT have fewer than 8 characters`. */
+function validationDetail(context: string | undefined, issue: ValidationIssue | undefined): string {
+  if (!issue) return 'the request does not match the contract';
+  let where = `${context ?? 'request'}${issue.instancePath}`;
+  if (issue.params && typeof issue.params.additionalProperty === 'string') {
+    where += `/${issue.params.additionalProperty}`;
+    return `${where} is not allowed`;
+  }
+  return `${where} ${issue.message ?? 'is invalid'}`;
+}
+
+/** Known Fastify failures, by code, with text for the client (never the internal message). */
+const FASTIFY_ERRORS: Record<string, { status: number; detail: (e: FastifyError) => string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    status: 415,
+    detail: () => 'the body must be application/json',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, detail: () => 'Content-Length does not match the body' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, detail: () => 'the body is too large' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, detail: () => 'the body is empty; send a JSON object' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, detail: () => 'the body is not valid JSON' },
+};
+
+/** One error shape from every layer: validation, security, body parsing, routing and crashes. */
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((error: FastifyError & { validation?: ValidationIssue[]; headers?: Record<string, string> }, request, reply) => {
+    if (error instanceof ApiError) {
+      return reply.code(error.statusCode).headers(error.headers).send(errorBody(error.statusCode, error.detail));
+    }
+    if (error.validation) {
+      return reply.code(400).send(errorBody(400, validationDetail(error.validationContext, error.validation[0])));
+    }
+    const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
+    if (known) {
+      const detail = known.status === 413 ? `the body is larger than ${bodyLimit} bytes` : known.detail(error);
+      return reply.code(known.status).send(errorBody(known.status, detail));
+    }
+    // fastify-openapi-glue's SecurityError: no security scheme accepted the request.
+    if (error.statusCode === 401) {
+      return reply.code(401).send(errorBody(401, 'a live session token is required, by cookie or header'));
+    }
+    if (error.statusCode === 429) {
+      return reply.code(429).send(errorBody(429, error.message));
+    }
+    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) {
+      request.log.error({ err: error }, 'unhandled error');
+      return reply.code(500).send(errorBody(500));
+    }
+    // Other 4xx raised by Fastify itself; its own message names no internals.
+    return reply.code(status).send(errorBody(status, error.message));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(errorBody(404, `no route for ${request.method} ${request.url.split('?')[0]}`));
+  });
+}

@@ -1,0 +1,62 @@
+// `npm start` as an operator meets it: the real entry point in its own process, over a real socket.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runServerExpectingFailure, spawnServer } from './support/process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'azuma-process-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const json = { 'content-type': 'application/json' };
+
+describe('the server process', () => {
+  it('when started on a fresh path, then it creates the database, serves, stops on SIGTERM and keeps accounts across restarts', async () => {
+    const db = join(dir, 'nested', 'azuma.sqlite');
+    const first = await spawnServer({ AZUMA_DB: db });
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(existsSync(db)).toBe(true);
+
+    const registered = await fetch(`${first.url}/api/register`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'Operator', password: 'correct horse' }) });
+    expect(registered.status).toBe(200);
+    const { token } = (await registered.json()) as { token: string };
+    expect(await first.stop('SIGTERM')).toBe(0);
+    expect(first.output()).not.toContain(token);
+
+    const second = await spawnServer({ AZUMA_DB: db });
+    try {
+      const me = await fetch(`${second.url}/api/me`, { headers: { 'Azuma-Session': token } });
+      expect(await me.json()).toMatchObject({ name: 'Operator' });
+      const login = await fetch(`${second.url}/api/login`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'operator', password: 'correct horse' }) });
+      expect(login.status).toBe(200);
+    } finally {
+      expect(await second.stop('SIGINT')).toBe(0);
+    }
+  });
+
+  it('when a request is in flight at SIGTERM, then it completes before the process exits 0', async () => {
+    const server = await spawnServer({ AZUMA_DB: join(dir, 'drain.sqlite') });
+    // Registration spends ~0.2 s in scrypt at the production cost: long enough to be in flight.
+    const pending = fetch(`${server.url}/api/register`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'inflight', password: 'correct horse' }) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const exit = server.stop('SIGTERM');
+    const res = await pending;
+    expect(res.status).toBe(200);
+    expect(await exit).toBe(0);
+  });
+
+  it.each([
+    ['AZUMA_PORT', 'eighty'],
+    ['AZUMA_PORT', '70000'],
+    ['AZUMA_SESSION_TTL', '-5'],
+    ['AZUMA_COOKIE_SECURE', 'yes'],
+    ['AZUMA_AUTH_RATE_LIMIT', '1.5'],
+    ['AZUMA_CORS_ORIGINS', 'not a url'],
+    ['AZUMA_LOG_LEVEL', 'loud'],
+  ])('when %s is %s, then start-up stops with a message naming it', async (name, value) => {
+    const { code, output } = await runServerExpectingFailure({ [name]: value, AZUMA_DB: ':memory:' });
+    expect(code).toBe(1);
+    expect(output).toContain(name);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,118 @@
+// Token refresh in the last 7 days, by both channels; successor stability; expiry and sweeping.
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectSchema } from './support/contract.js';
+import { buildTestApp, manualClock } from './support/server.js';
+
+const DAY = 24 * 60 * 60 * 1000;
+const TTL_DAYS = 30;
+
+let app: FastifyInstance;
+afterEach(() => app?.close());
+
+async function setup() {
+  const clock = manualClock();
+  app = await buildTestApp({ sessionTtlSeconds: TTL_DAYS * DAY / 1000 }, { now: clock.now });
+  const res = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'refresher', password: 'correct horse' } });
+  const session = res.json() as { token: string; expiration: string };
+  return { clock, token: session.token, expiration: session.expiration };
+}
+
+const byHeader = (token: string) => app.inject({ url: '/api/me', headers: { 'azuma-session': token } });
+const byCookie = (token: string) => app.inject({ url: '/api/me', cookies: { azuma_session: token } });
+
+describe('token refresh', () => {
+  it('when the session has more than 7 days left, then no successor is issued', async () => {
+    const { clock, token } = await setup();
+    clock.advance((TTL_DAYS - 7) * DAY - 60_000);
+    const res = await byHeader(token);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['azuma-session']).toBeUndefined();
+    expect(res.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('when header auth is used inside the window, then the successor comes in the Azuma-Session header', async () => {
+    const { clock, token } = await setup();
+    clock.advance((TTL_DAYS - 6) * DAY);
+    const res = await byHeader(token);
+    expect(res.statusCode).toBe(200);
+    const successor = res.headers['azuma-session'] as string;
+    expectSchema('Token', successor);
+    expect(successor).not.toBe(token);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    // The successor is a full session of its own, far from its end: using it refreshes nothing.
+    const next = await byHeader(successor);
+    expect(next.json()).toMatchObject({ name: 'refresher' });
+    expect(next.headers['azuma-session']).toBeUndefined();
+  });
+
+  it('when cookie auth is used inside the window, then Set-Cookie carries the successor with a full lifetime', async () => {
+    const { clock, token } = await setup();
+    clock.advance((TTL_DAYS - 1) * DAY);
+    const res = await byCookie(token);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['azuma-session']).toBeUndefined();
+    const cookie = res.headers['set-cookie'] as string;
+    expectSchema('SessionCookie', cookie);
+    expect(cookie).toMatch(new RegExp(`; Max-Age=${TTL_DAYS * DAY / 1000}; Path=/; HttpOnly; SameSite=Lax$`));
+    const successor = /^azuma_session=(\w+);/.exec(cookie)![1]!;
+    expect(successor).not.toBe(token);
+    expect((await byCookie(successor)).json()).toMatchObject({ name: 'refresher' });
+  });
+
+  it('when the old token is used again, then the same successor comes back and it stays valid until it expires', async () => {
+    const { clock, token, expiration } = await setup();
+    clock.advance((TTL_DAYS - 3) * DAY);
+    const first = (await byHeader(token)).headers['azuma-session'];
+    clock.advance(DAY);
+    const again = await Promise.all([byHeader(token), byHeader(token), byHeader(token)]);
+    for (const res of again) expect(res.headers['azuma-session']).toBe(first);
+    // By cookie the same successor too: one session, one successor, whatever the channel.
+    expect((await byCookie(token)).headers['set-cookie']).toContain(`azuma_session=${first};`);
+    clock.advance(Date.parse(expiration) - clock.now() - 1);
+    expect((await byHeader(token)).statusCode).toBe(200);
+    clock.advance(1);
+    expect((await byHeader(token)).statusCode).toBe(401);
+    expect((await byHeader(first as string)).statusCode).toBe(200);
+  });
+
+  it('when AZUMA_COOKIE_SECURE is on, then refreshed and new cookies are Secure', async () => {
+    const clock = manualClock();
+    app = await buildTestApp({ cookieSecure: true, sessionTtlSeconds: 3600 }, { now: clock.now });
+    const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'secure', password: 'correct horse' } });
+    expect(reg.headers['set-cookie']).toMatch(/; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    expectSchema('SessionCookie', reg.headers['set-cookie']);
+    // A TTL under 7 days puts every session in the window at once.
+    const res = await byCookie(reg.json().token);
+    expect(res.headers['set-cookie']).toMatch(/^azuma_session=\w{64}; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+  });
+});
+
+describe('expiry', () => {
+  it('when a session has expired, then it no longer authenticates and the sweep deletes it', async () => {
+    const { clock, token } = await setup();
+    clock.advance(TTL_DAYS * DAY);
+    expect((await byHeader(token)).statusCode).toBe(401);
+    expect(await app.sweepExpiredSessions()).toBe(1);
+    expect(await app.sweepExpiredSessions()).toBe(0);
+  });
+
+  it('when thousands of sessions expire, then the sweep removes them in batches while requests are served', async () => {
+    const { clock, token } = await setup();
+    for (let batch = 0; batch < 24; batch++) {
+      const logins = Array.from({ length: 50 }, () =>
+        app.inject({ method: 'POST', url: '/api/login', payload: { name: 'refresher', password: 'correct horse' } }),
+      );
+      expect((await Promise.all(logins)).every((r) => r.statusCode === 200)).toBe(true);
+    }
+    clock.advance(TTL_DAYS * DAY);
+    const fresh = (await app.inject({ method: 'POST', url: '/api/login', payload: { name: 'refresher', password: 'correct horse' } })).json().token;
+    const sweeping = app.sweepExpiredSessions();
+    // Served while the sweep is under way: it yields between batches.
+    const during = await byHeader(fresh);
+    expect(during.statusCode).toBe(200);
+    expect(await sweeping).toBe(1201);
+    expect((await byHeader(token)).statusCode).toBe(401);
+    expect((await byHeader(fresh)).statusCode).toBe(200);
+  });
+});

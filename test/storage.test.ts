@@ -1,0 +1,78 @@
+// What lands on disk: versioned schema, hashed passwords and tokens only, and the KDF's real cost.
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { migrations } from '../server/db/migrations.js';
+import { buildTestApp } from './support/server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'azuma-storage-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('storage', () => {
+  it('when a user registers, then only hashes of the password and token are stored', async () => {
+    const dbPath = join(dir, 'secrets.sqlite');
+    // Production scrypt cost: the stored string must show the OWASP parameters.
+    const app = await buildTestApp({ dbPath }, { scrypt: undefined });
+    const password = 'a very secret passphrase';
+    const res = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'Stored', password } });
+    const { token } = res.json() as { token: string };
+    await app.close();
+
+    const db = new Database(dbPath, { readonly: true });
+    const user = db.prepare('SELECT name, name_key, password_hash FROM users').get() as Record<string, string>;
+    expect(user).toMatchObject({ name: 'Stored', name_key: 'stored' });
+    expect(user.password_hash).toMatch(/^\$scrypt\$ln=14,r=8,p=5\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    const sessions = db.prepare('SELECT token_hash FROM sessions').all() as Array<{ token_hash: Buffer }>;
+    expect(sessions).toEqual([{ token_hash: createHash('sha256').update(token).digest() }]);
+    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    const bytes = readFileSync(dbPath).toString('latin1');
+    expect(bytes).not.toContain(token);
+    expect(bytes).not.toContain(password);
+  });
+
+  it('when the database was made by this version, then reopening it migrates nothing and keeps every account', async () => {
+    const dbPath = join(dir, 'reopen.sqlite');
+    const first = await buildTestApp({ dbPath });
+    for (const name of ['one', 'two', 'three']) {
+      await first.inject({ method: 'POST', url: '/api/register', payload: { name, password: 'correct horse' } });
+    }
+    await first.close();
+    const second = await buildTestApp({ dbPath });
+    for (const name of ['one', 'two', 'three']) {
+      const res = await second.inject({ method: 'POST', url: '/api/login', payload: { name, password: 'correct horse' } });
+      expect(res.statusCode).toBe(200);
+    }
+    await second.close();
+  });
+
+  it('when the database is newer than the server, then start-up refuses rather than guessing', async () => {
+    const dbPath = join(dir, 'future.sqlite');
+    const db = new Database(dbPath);
+    db.pragma(`user_version = ${migrations.length + 1}`);
+    db.close();
+    await expect(buildTestApp({ dbPath })).rejects.toThrow(/newer than this server knows/);
+  });
+});
+
+describe('password hashing under load', () => {
+  it('when the hashing queue is full, then further logins get 503 with Retry-After instead of waiting', async () => {
+    const app = await buildTestApp({ hashConcurrency: 1, hashQueueLimit: 1 }, { scrypt: undefined });
+    const attempts = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        app.inject({ method: 'POST', url: '/api/login', payload: { name: `nobody${i}`, password: 'whatever' } }),
+      ),
+    );
+    const statuses = attempts.map((r) => r.statusCode).sort();
+    // One hashing, one queued; the other four are refused at once.
+    expect(statuses).toEqual([401, 401, 503, 503, 503, 503]);
+    const busy = attempts.find((r) => r.statusCode === 503)!;
+    expect(busy.headers['retry-after']).toBe('1');
+    expect(busy.json()).toMatchObject({ code: 503, message: 'SERVICE_UNAVAILABLE' });
+    await app.close();
+  });
+});
