@@ -14,7 +14,7 @@ import { sessionCookies } from './cookies.js';
 import { openDatabase } from './db/open.js';
 import { sessionsRepository } from './db/sessions.js';
 import { usersRepository } from './db/users.js';
-import { ApiError, installErrorHandling } from './errors.js';
+import { ApiError, clientErrorHandler, installErrorHandling } from './errors.js';
 import { createHandlers, type Handlers } from './handlers.js';
 import { assertEverySchemeHandled, securityHandlers } from './security.js';
 
@@ -28,6 +28,8 @@ export interface AppOptions {
   /** Fastify logger option; defaults to pino at config.logLevel with credentials redacted. */
   logger?: FastifyServerOptions['logger'];
 }
+
+const MAX_HEADER_SIZE = 8 * 1024;
 
 /** Operations limited per client IP by AZUMA_AUTH_RATE_LIMIT. */
 const AUTH_OPERATIONS = new Set<keyof Handlers>(['registerUser', 'loginUser']);
@@ -64,7 +66,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     trustProxy: config.trustProxy,
     // Requests must match the contract as sent: nothing stripped, nothing coerced.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false } },
-    return503OnClosing: true,
+    // Fastify's own 503 while closing is not in the error shape; the hooks below answer instead.
+    return503OnClosing: false,
+    // Tokens are 64 characters: 8 KiB of headers is plenty, and bounds what each request holds.
+    http: { maxHeaderSize: MAX_HEADER_SIZE },
+    clientErrorHandler: clientErrorHandler(MAX_HEADER_SIZE),
   });
 
   const db = openDatabase(config.dbPath);
@@ -78,6 +84,18 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   installErrorHandling(app, config.bodyLimit);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // While draining, keep-alive clients get told to retry elsewhere and to hang up: server.close()
+  // spares sockets that turn idle after it was called, so this is what lets draining end.
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ApiError(503, 'the server is shutting down; retry shortly', { 'Retry-After': '1' });
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   // Only JSON bodies are part of the contract; without this parser text/plain answers 415
   // instead of reaching a handler unvalidated.
   app.removeContentTypeParser('text/plain');

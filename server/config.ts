@@ -99,7 +99,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy(env, 'AZUMA_TRUST_PROXY'),
     logLevel,
     hashConcurrency: integer(env, 'AZUMA_HASH_CONCURRENCY', availableParallelism(), 1, 64),
-    hashQueueLimit: integer(env, 'AZUMA_HASH_QUEUE', 64, 0, 100_000),
+    hashQueueLimit: integer(env, 'AZUMA_HASH_QUEUE', 128, 0, 100_000),
     bodyLimit: 16 * 1024,
   });
 }

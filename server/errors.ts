@@ -1,4 +1,5 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { components } from '../generated/openapi.js';
 
 export type ErrorBody = components['schemas']['Error'];
@@ -27,10 +28,23 @@ export class ApiError extends Error {
   }
 }
 
-export function errorBody(statusCode: number, detail?: string): ErrorBody {
-  // A 4xx with no constant of its own (405, 406, …) still reads as a client error.
-  const code = MESSAGES[statusCode] ? statusCode : statusCode < 500 ? 400 : 500;
+/**
+ * The status to send for a failure: one of the contract's constants. A 4xx with no constant of
+ * its own (405, 408, 431, …) is sent as 400, so `code` always equals the HTTP status.
+ */
+function contractStatus(status: number): number {
+  if (MESSAGES[status]) return status;
+  return status >= 400 && status < 500 ? 400 : 500;
+}
+
+export function errorBody(status: number, detail?: string): ErrorBody {
+  const code = contractStatus(status);
   return detail === undefined ? { code, message: MESSAGES[code]! } : { code, message: MESSAGES[code]!, detail };
+}
+
+function sendError(reply: FastifyReply, status: number, detail?: string) {
+  const body = errorBody(status, detail);
+  return reply.code(body.code).send(body);
 }
 
 interface ValidationIssue {
@@ -66,33 +80,58 @@ const FASTIFY_ERRORS: Record<string, { status: number; detail: (e: FastifyError)
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((error: FastifyError & { validation?: ValidationIssue[]; headers?: Record<string, string> }, request, reply) => {
     if (error instanceof ApiError) {
-      return reply.code(error.statusCode).headers(error.headers).send(errorBody(error.statusCode, error.detail));
+      return sendError(reply.headers(error.headers), error.statusCode, error.detail);
     }
     if (error.validation) {
-      return reply.code(400).send(errorBody(400, validationDetail(error.validationContext, error.validation[0])));
+      return sendError(reply, 400, validationDetail(error.validationContext, error.validation[0]));
     }
     const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
     if (known) {
       const detail = known.status === 413 ? `the body is larger than ${bodyLimit} bytes` : known.detail(error);
-      return reply.code(known.status).send(errorBody(known.status, detail));
+      return sendError(reply, known.status, detail);
     }
     // fastify-openapi-glue's SecurityError: no security scheme accepted the request.
     if (error.statusCode === 401) {
-      return reply.code(401).send(errorBody(401, 'a live session token is required, by cookie or header'));
+      return sendError(reply, 401, 'a live session token is required, by cookie or header');
     }
     if (error.statusCode === 429) {
-      return reply.code(429).send(errorBody(429, error.message));
+      return sendError(reply, 429, error.message);
     }
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) {
+    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      // The message of a server-side failure may name internals: log it, never send it.
       request.log.error({ err: error }, 'unhandled error');
-      return reply.code(500).send(errorBody(500));
+      return sendError(reply, status);
     }
     // Other 4xx raised by Fastify itself; its own message names no internals.
-    return reply.code(status).send(errorBody(status, error.message));
+    return sendError(reply, status, error.message);
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(errorBody(404, `no route for ${request.method} ${request.url.split('?')[0]}`));
+    const path = request.url.split('?')[0]!.slice(0, 200);
+    void sendError(reply, 404, `no route for ${request.method} ${path}`);
   });
+}
+
+/**
+ * Failures Node's HTTP parser meets before Fastify sees a request (oversized headers, garbage):
+ * answered in the one error shape too, then the socket is closed as Node would.
+ */
+export function clientErrorHandler(maxHeaderSize: number) {
+  return (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const detail =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? `the request headers are larger than ${maxHeaderSize} bytes`
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 'the request took too long to arrive'
+          : 'the request is not valid HTTP';
+    const body = JSON.stringify(errorBody(400, detail));
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy();
+  };
 }

@@ -17,11 +17,6 @@ app.server.requestTimeout = 30_000;
 app.server.headersTimeout = 10_000;
 
 let closing = false;
-// server.close() spares keep-alive sockets that turn idle after it was called; a response sent
-// while closing tells its client to hang up, so draining ends when the last request does.
-app.addHook('onSend', async (_request, reply) => {
-  if (closing) reply.header('connection', 'close');
-});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     if (closing) return;

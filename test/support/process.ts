@@ -4,7 +4,9 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+// `node --import tsx` rather than the tsx CLI: one process, so signals (SIGKILL included) and
+// the pid reach the server itself, not a wrapper.
+const SERVER_COMMAND = [process.execPath, ['--import', 'tsx', 'server/main.ts']] as const;
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -16,7 +18,7 @@ export interface ServerProcess {
 }
 
 export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(TSX, ['server/main.ts'], {
+  const child = spawn(SERVER_COMMAND[0], SERVER_COMMAND[1], {
     cwd: ROOT,
     env: { ...process.env, AZUMA_PORT: '0', AZUMA_AUTH_RATE_LIMIT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,7 +53,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
 
 /** Runs server/main.ts expecting it to fail at start-up; resolves to its exit code and output. */
 export async function runServerExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(TSX, ['server/main.ts'], { cwd: ROOT, env: { ...process.env, AZUMA_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(SERVER_COMMAND[0], SERVER_COMMAND[1], { cwd: ROOT, env: { ...process.env, AZUMA_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));
