@@ -1,0 +1,43 @@
+// Never lose an acknowledged account: SIGKILL right after a burst of registrations, then restart.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawnServer } from './support/process.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'azuma-durability-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('durability', () => {
+  it('when the process is SIGKILLed right after acknowledged registrations, then every one logs in after restart', async () => {
+    const db = join(dir, 'killed.sqlite');
+    const server = await spawnServer({ AZUMA_DB: db });
+    const acknowledged: string[] = [];
+    // A burst that is still going when the kill lands: the ones acknowledged before it must survive.
+    const burst = Array.from({ length: 40 }, (_, i) => `survivor${i}`).map(async (name) => {
+      try {
+        const res = await post(`${server.url}/api/register`, { name, password: 'correct horse' });
+        if (res.status === 200) acknowledged.push(name);
+      } catch {
+        // cut off by the kill: not acknowledged, so no promise was made
+      }
+    });
+    // Kill as soon as the first dozen are acknowledged, with the rest in flight.
+    while (acknowledged.length < 12) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(await server.stop('SIGKILL')).toBeNull();
+    await Promise.all(burst);
+
+    const restarted = await spawnServer({ AZUMA_DB: db });
+    try {
+      for (const name of acknowledged) {
+        const res = await post(`${restarted.url}/api/login`, { name, password: 'correct horse' });
+        expect(res.status, `${name} was acknowledged but cannot log in`).toBe(200);
+      }
+    } finally {
+      await restarted.stop();
+    }
+  });
+});

@@ -1,0 +1,162 @@
+// Safe to expose: auth rate limits, CORS, security headers, bounded inputs, a free event loop.
+import type { FastifyInstance } from 'fastify';
+import { request as httpRequest } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expectSchema } from './support/contract.js';
+import { buildTestApp, startServer, type RunningServer } from './support/server.js';
+
+let app: FastifyInstance | undefined;
+let server: RunningServer | undefined;
+afterEach(async () => {
+  await app?.close();
+  await server?.close();
+  app = server = undefined;
+});
+
+const login = (a: FastifyInstance, remoteAddress = '10.0.0.1', headers: Record<string, string> = {}) =>
+  a.inject({ method: 'POST', url: '/api/login', payload: { name: 'nobody', password: 'whatever' }, remoteAddress, headers });
+
+describe('auth rate limit', () => {
+  it('when a client exceeds AZUMA_AUTH_RATE_LIMIT, then login and register answer 429 with Retry-After', async () => {
+    app = await buildTestApp({ authRateLimit: 3 });
+    for (let i = 0; i < 3; i++) expect((await login(app)).statusCode).toBe(401);
+    const limited = await login(app);
+    expect(limited.statusCode).toBe(429);
+    expectSchema('Error', limited.json());
+    expect(limited.json()).toMatchObject({ code: 429, message: 'TOO_MANY_REQUESTS' });
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // register shares the budget: it is the same kind of guess.
+    const register = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'late', password: 'correct horse' }, remoteAddress: '10.0.0.1' });
+    expect(register.statusCode).toBe(429);
+  });
+
+  it('when one client is limited, then other clients and /api/me are not', async () => {
+    app = await buildTestApp({ authRateLimit: 2 });
+    const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'member', password: 'correct horse' }, remoteAddress: '10.0.0.9' });
+    const token = reg.json().token as string;
+    for (let i = 0; i < 3; i++) await login(app, '10.0.0.2');
+    expect((await login(app, '10.0.0.2')).statusCode).toBe(429);
+    expect((await login(app, '10.0.0.3')).statusCode).toBe(401);
+    for (let i = 0; i < 10; i++) {
+      const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': token }, remoteAddress: '10.0.0.2' });
+      expect(me.statusCode).toBe(200);
+    }
+  });
+
+  it('when AZUMA_AUTH_RATE_LIMIT is 0, then there is no limit', async () => {
+    app = await buildTestApp({ authRateLimit: 0 });
+    for (let i = 0; i < 40; i++) expect((await login(app)).statusCode).toBe(401);
+  });
+
+  it('when behind a trusted proxy, then X-Forwarded-For names the client; untrusted, it is ignored', async () => {
+    app = await buildTestApp({ authRateLimit: 1, trustProxy: '127.0.0.1' });
+    const viaProxy = (client: string) => login(app!, '127.0.0.1', { 'x-forwarded-for': client });
+    expect((await viaProxy('203.0.113.1')).statusCode).toBe(401);
+    expect((await viaProxy('203.0.113.1')).statusCode).toBe(429);
+    expect((await viaProxy('203.0.113.2')).statusCode).toBe(401);
+    // A client that is not the proxy cannot pick its own identity.
+    expect((await login(app, '198.51.100.7', { 'x-forwarded-for': '203.0.113.50' })).statusCode).toBe(401);
+    expect((await login(app, '198.51.100.7', { 'x-forwarded-for': '203.0.113.51' })).statusCode).toBe(429);
+  });
+});
+
+describe('CORS', () => {
+  const origin = 'https://app.example.org';
+
+  it('when the origin is allowed, then credentials are allowed and Azuma-Session is exposed', async () => {
+    app = await buildTestApp({ corsOrigins: [origin] });
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/me',
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'azuma-session' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBe(origin);
+    expect(preflight.headers['access-control-allow-credentials']).toBe('true');
+    expect(String(preflight.headers['access-control-allow-headers']).toLowerCase()).toContain('azuma-session');
+    const res = await app.inject({ url: '/api/', headers: { origin } });
+    expect(res.headers['access-control-allow-origin']).toBe(origin);
+    expect(res.headers['access-control-expose-headers']).toBe('Azuma-Session');
+    expect(res.headers.vary).toContain('Origin');
+  });
+
+  it('when the origin is not allowed, or none is configured, then no CORS grant is made', async () => {
+    app = await buildTestApp({ corsOrigins: [origin] });
+    const res = await app.inject({ url: '/api/', headers: { origin: 'https://evil.example.net' } });
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+    await app.close();
+    app = await buildTestApp();
+    const none = await app.inject({ url: '/api/', headers: { origin } });
+    expect(none.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
+
+describe('security headers', () => {
+  it('when the API answers, then nothing may load, frame or sniff it', async () => {
+    app = await buildTestApp();
+    const res = await app.inject('/api/');
+    expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['referrer-policy']).toBe('no-referrer');
+    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+  });
+
+  it('when /docs answers, then its policy allows the inline Redoc bundle and nothing remote', async () => {
+    app = await buildTestApp();
+    const csp = String((await app.inject('/docs')).headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self' 'unsafe-inline' blob:");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toMatch(/https?:/);
+  });
+});
+
+describe('bounds', () => {
+  function rawGet(url: string, headers: Record<string, string>) {
+    return new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(url, { headers }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  it('when request headers exceed 8 KiB, then the answer is a 400 in the error shape', async () => {
+    server = await startServer();
+    const res = await rawGet(`${server.url}/api/me`, { 'azuma-session': 'A'.repeat(10_000) });
+    expect(res.status).toBe(400);
+    const body = JSON.parse(res.body);
+    expectSchema('Error', body);
+    expect(body.detail).toContain('8192');
+  });
+
+  it('when a password is over 256 characters, then it is refused before any hashing', async () => {
+    // With no hashing capacity at all, a request that reached scrypt would get 503 instead.
+    app = await buildTestApp({ hashConcurrency: 1, hashQueueLimit: 0 });
+    const res = await app.inject({ method: 'POST', url: '/api/login', payload: { name: 'x', password: 'p'.repeat(257) } });
+    expect(res.statusCode).toBe(400);
+  });
+});
+
+describe('the event loop during hashing', () => {
+  it('when logins saturate scrypt, then /api/me is still answered before they finish', async () => {
+    app = await buildTestApp({ hashConcurrency: 2 }, { scrypt: undefined });
+    const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'steady', password: 'correct horse' } });
+    const token = reg.json().token as string;
+    let finished = 0;
+    const logins = Array.from({ length: 8 }, () =>
+      app!.inject({ method: 'POST', url: '/api/login', payload: { name: 'steady', password: 'correct horse' } }).then((r) => {
+        finished++;
+        return r;
+      }),
+    );
+    const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': token } });
+    expect(me.statusCode).toBe(200);
+    // Eight hashes at ~0.2 s each, two at a time: had /api/me waited on them, all would be done.
+    expect(finished).toBeLessThan(8);
+    expect((await Promise.all(logins)).every((r) => r.statusCode === 200)).toBe(true);
+  });
+});
