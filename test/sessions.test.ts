@@ -116,3 +116,23 @@ describe('expiry', () => {
     expect((await byHeader(fresh)).statusCode).toBe(200);
   });
 });
+
+describe('logs', () => {
+  it('when requests carry and receive tokens, then the log has request ids and no token', async () => {
+    const lines: string[] = [];
+    const clock = manualClock();
+    app = await buildTestApp({ logLevel: 'trace', sessionTtlSeconds: 3600 }, { now: clock.now, logStream: { write: (line) => void lines.push(line) } });
+    const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'quiet', password: 'correct horse' } });
+    const token = reg.json().token as string;
+    const byH = await byHeader(token);
+    const byC = await byCookie(token);
+    const log = lines.join('');
+    expect(log).toContain('"reqId"');
+    expect(lines.length).toBeGreaterThan(5);
+    for (const secret of [token, byH.headers['azuma-session'] as string, 'correct horse']) {
+      expect(secret).toBeTruthy();
+      expect(log).not.toContain(secret);
+    }
+    expect(byC.statusCode).toBe(200);
+  });
+});

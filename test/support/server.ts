@@ -12,7 +12,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 }
 
 export async function buildTestApp(overrides: Partial<Config> = {}, options: AppOptions = {}): Promise<FastifyInstance> {
-  return buildApp(testConfig(overrides), { scrypt: TEST_SCRYPT, logger: false, ...options });
+  return buildApp(testConfig(overrides), { scrypt: TEST_SCRYPT, ...options });
 }
 
 export interface RunningServer {
