@@ -1,0 +1,184 @@
+// Accounts: register → login → me, the session cookie, unique names in any letter case, and
+// login failures that never tell whether a name exists.
+import type { Contract } from '../contract.js';
+import {
+  expectError,
+  expectOk,
+  oid,
+  randomName,
+  serverTime,
+  sessionCookies,
+  type Session,
+  type User,
+} from '../context.js';
+import { CheckFailed, type Exchange } from '../http.js';
+import type { Check } from '../runner.js';
+
+/** Swaps the letter case of every character: `Ærø-ab12` → `æRØ-AB12`. */
+export function swapCase(name: string): string {
+  return [...name].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
+}
+
+/** Max-Age of a Set-Cookie line, in seconds. */
+export function maxAge(line: string): number | undefined {
+  const match = /;\s*Max-Age=(\d+)/i.exec(line);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** How far Max-Age may be from the session's remaining life: clocks and rounding, not design. */
+const MAX_AGE_SLACK_SECONDS = 120;
+
+/** Fails unless the response sets the session cookie to `token` with a Max-Age that fits its expiration. */
+export function expectSessionCookie(ex: Exchange, session: Session, cookieName: string): void {
+  const cookies = sessionCookies(ex, cookieName);
+  if (cookies.length !== 1) {
+    throw new CheckFailed(`${ex.label} set the ${cookieName} cookie ${cookies.length} times, expected once`);
+  }
+  const [{ line, token }] = cookies as [{ line: string; token: string }];
+  if (token !== session.token) throw new CheckFailed(`${ex.label} set ${cookieName} to a token other than the one in its body`);
+  const age = maxAge(line);
+  const remaining = (Date.parse(session.expiration) - serverTime(ex)) / 1000;
+  if (age === undefined || Math.abs(age - remaining) > MAX_AGE_SLACK_SECONDS) {
+    throw new CheckFailed(
+      `${ex.label} set ${cookieName} with Max-Age ${String(age)}, but the session expires in ${Math.round(remaining)} s (${session.expiration})`,
+    );
+  }
+}
+
+export function accountChecks(contract: Contract): Check[] {
+  const me = (ctx: Parameters<Check['run']>[0], token: string, label: string) =>
+    ctx.http.send({ method: 'GET', path: '/api/me', label, auth: { header: token } });
+
+  return [
+    {
+      id: 'accounts.round-trip',
+      title: 'register → login → me: the same user, the name as registered, icon and status null',
+      async run(ctx) {
+        const account = await ctx.account('main');
+        if (Date.parse(account.session.expiration) <= account.issuedAt) {
+          throw new CheckFailed(`register answered a session that already expired (${account.session.expiration})`);
+        }
+        const login = await ctx.login(account, 'log in to the account just registered');
+        if (oid(login.userid) !== oid(account.session.userid)) {
+          throw new CheckFailed(`login answered userid ${oid(login.userid)}, register answered ${oid(account.session.userid)}`);
+        }
+        if (login.token === account.session.token) throw new CheckFailed('login answered the same token as register: a new session needs a new token');
+        const user = expectOk<User>(await me(ctx, login.token, 'the user just logged in'));
+        if (oid(user._id) !== oid(account.session.userid)) {
+          throw new CheckFailed(`/api/me answered _id ${oid(user._id)}, register answered userid ${oid(account.session.userid)}`);
+        }
+        if (user.name !== account.name) throw new CheckFailed(`/api/me answered name ${JSON.stringify(user.name)}, registered as ${JSON.stringify(account.name)}`);
+        if (user.icon !== null || user.status !== null) {
+          throw new CheckFailed(`/api/me of a new user answered icon ${JSON.stringify(user.icon)} and status ${JSON.stringify(user.status)}, expected null until set`);
+        }
+      },
+    },
+    {
+      id: 'accounts.session-cookie',
+      title: 'register and login set the session cookie to the token they answer, Max-Age matching its expiration',
+      async run(ctx) {
+        const account = await ctx.account('main');
+        const { cookie } = ctx.http.channels;
+        expectSessionCookie(account.registered, account.session, cookie);
+        const ex = await ctx.http.send({
+          method: 'POST',
+          path: '/api/login',
+          label: 'log in, for the cookie',
+          json: { name: account.name, password: account.password },
+        });
+        expectSessionCookie(ex, expectOk<Session>(ex), cookie);
+      },
+    },
+    {
+      id: 'accounts.duplicate-name',
+      title: 'registering a name that is taken answers 409 ALREADY_EXISTS',
+      async run(ctx) {
+        const account = await ctx.account('main');
+        const ex = await ctx.http.send({
+          method: 'POST',
+          path: '/api/register',
+          label: `register "${account.name}" again`,
+          json: { name: account.name, password: 'another-password' },
+        });
+        expectError(ex, 409, contract);
+      },
+    },
+    {
+      id: 'accounts.case-variant-name',
+      title: 'a name differing only in letter case (Unicode too) is taken: 409 ALREADY_EXISTS',
+      async run(ctx) {
+        const account = await ctx.account('unicode', 'Ærø');
+        const variant = swapCase(account.name);
+        const ex = await ctx.http.send({
+          method: 'POST',
+          path: '/api/register',
+          label: `register "${variant}" after "${account.name}"`,
+          json: { name: variant, password: 'another-password' },
+        });
+        expectError(ex, 409, contract);
+      },
+    },
+    {
+      id: 'accounts.case-variant-login',
+      title: 'login accepts the name in any letter case; /api/me keeps the name as registered',
+      async run(ctx) {
+        const account = await ctx.account('unicode', 'Ærø');
+        const variant = swapCase(account.name);
+        const ex = await ctx.http.send({
+          method: 'POST',
+          path: '/api/login',
+          label: `log in as "${variant}", registered as "${account.name}"`,
+          json: { name: variant, password: account.password },
+        });
+        const session = expectOk<Session>(ex);
+        if (oid(session.userid) !== oid(account.session.userid)) {
+          throw new CheckFailed(`${ex.label} answered userid ${oid(session.userid)}, the account is ${oid(account.session.userid)}`);
+        }
+        const user = expectOk<User>(await me(ctx, session.token, 'the user logged in by a case variant'));
+        if (user.name !== account.name) {
+          throw new CheckFailed(`/api/me answered name ${JSON.stringify(user.name)}, registered as ${JSON.stringify(account.name)}`);
+        }
+      },
+    },
+    {
+      id: 'accounts.wrong-password',
+      title: 'login with a wrong password answers 401 UNAUTHORIZED',
+      async run(ctx) {
+        const account = await ctx.account('main');
+        const ex = await ctx.http.send({
+          method: 'POST',
+          path: '/api/login',
+          label: 'a wrong password',
+          json: { name: account.name, password: `${account.password}-wrong` },
+        });
+        expectError(ex, 401, contract);
+      },
+    },
+    {
+      id: 'accounts.unknown-name',
+      title: 'login with an unknown name answers the same 401 as a wrong password (no account enumeration)',
+      async run(ctx) {
+        const account = await ctx.account('main');
+        const unknown = await ctx.http.send({
+          method: 'POST',
+          path: '/api/login',
+          label: 'an unknown name',
+          json: { name: randomName('nobody'), password: account.password },
+        });
+        const unknownBody = expectError(unknown, 401, contract);
+        const wrong = await ctx.http.send({
+          method: 'POST',
+          path: '/api/login',
+          label: 'a wrong password',
+          json: { name: account.name, password: `${account.password}-wrong` },
+        });
+        const wrongBody = expectError(wrong, 401, contract);
+        if (JSON.stringify(unknownBody) !== JSON.stringify(wrongBody)) {
+          throw new CheckFailed(
+            `an unknown name answered ${unknown.text} but a wrong password answered ${wrong.text}: the difference tells which names exist`,
+          );
+        }
+      },
+    },
+  ];
+}

@@ -1,0 +1,87 @@
+// Authentication on the secured operation: 401 in the error shape without a live credential,
+// cookie and header auth, and the cookie winning when both are live.
+import { randomBytes } from 'node:crypto';
+import type { Contract } from '../contract.js';
+import { expectError, expectOk, type Context, type User } from '../context.js';
+import { CheckFailed, type Credentials } from '../http.js';
+import type { Check } from '../runner.js';
+
+/** A token of the documented shape that no server issued. */
+export function unknownToken(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  return [...randomBytes(64)].map((b) => alphabet[b % alphabet.length]).join('');
+}
+
+function me(ctx: Context, auth: Credentials | undefined, label: string) {
+  return ctx.http.send({ method: 'GET', path: '/api/me', label, ...(auth ? { auth } : {}) });
+}
+
+export function authChecks(contract: Contract): Check[] {
+  const unauthorized = (id: string, title: string, auth: () => Credentials | undefined, label: string): Check => ({
+    id,
+    title,
+    async run(ctx) {
+      expectError(await me(ctx, auth(), label), 401, contract);
+    },
+  });
+
+  const expectUser = async (ctx: Context, auth: Credentials, label: string, expected: string) => {
+    const user = expectOk<User>(await me(ctx, auth, label));
+    if (user.name !== expected) throw new CheckFailed(`GET /api/me (${label}) answered user ${JSON.stringify(user.name)}, expected ${JSON.stringify(expected)}`);
+  };
+
+  return [
+    unauthorized('auth.no-credential', 'GET /api/me without a credential answers 401 UNAUTHORIZED', () => undefined, 'no credential'),
+    unauthorized('auth.bad-cookie', 'GET /api/me with an unknown token in the cookie answers 401', () => ({ cookie: unknownToken() }), 'an unknown cookie token'),
+    unauthorized('auth.bad-header', 'GET /api/me with an unknown token in the header answers 401', () => ({ header: unknownToken() }), 'an unknown header token'),
+    unauthorized(
+      'auth.malformed-header',
+      'GET /api/me with a header token of the wrong shape answers 401, not 400 or 500',
+      () => ({ header: 'not-a-token' }),
+      'a malformed header token',
+    ),
+    unauthorized(
+      'auth.malformed-cookie',
+      'GET /api/me with a cookie token of the wrong shape answers 401, not 400 or 500',
+      () => ({ cookie: 'x' }),
+      'a malformed cookie token',
+    ),
+    {
+      id: 'auth.cookie',
+      title: 'GET /api/me with a live token in the cookie answers 200 with its user',
+      async run(ctx) {
+        const account = await ctx.account('main');
+        await expectUser(ctx, { cookie: account.session.token }, 'cookie auth', account.name);
+      },
+    },
+    {
+      id: 'auth.header',
+      title: 'GET /api/me with a live token in the header answers 200 with its user',
+      async run(ctx) {
+        const account = await ctx.account('main');
+        await expectUser(ctx, { header: account.session.token }, 'header auth', account.name);
+      },
+    },
+    {
+      id: 'auth.cookie-wins',
+      title: "with live tokens of two users in cookie and header, the cookie's user wins",
+      async run(ctx) {
+        const cookieUser = await ctx.account('main');
+        const headerUser = await ctx.account('other');
+        const user = expectOk<User>(
+          await me(ctx, { cookie: cookieUser.session.token, header: headerUser.session.token }, "A's token in the cookie, B's in the header"),
+        );
+        if (user.name === headerUser.name) throw new CheckFailed("GET /api/me with A's token in the cookie and B's in the header answered B: the header won over the cookie");
+        if (user.name !== cookieUser.name) throw new CheckFailed(`GET /api/me answered ${JSON.stringify(user.name)}, expected the cookie's user`);
+      },
+    },
+    {
+      id: 'auth.dead-cookie-live-header',
+      title: 'a dead token in the cookie does not hide a live token in the header',
+      async run(ctx) {
+        const account = await ctx.account('main');
+        await expectUser(ctx, { cookie: unknownToken(), header: account.session.token }, 'an unknown cookie token and a live header token', account.name);
+      },
+    },
+  ];
+}

@@ -1,0 +1,68 @@
+// The server is there, tells its version, answers every documented operation with a documented
+// status, and answers unknown routes in the error shape.
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { validBody } from '../arbitraries.js';
+import type { Contract } from '../contract.js';
+import { expectConforms, expectError, expectOk } from '../context.js';
+import { CheckFailed, type Credentials } from '../http.js';
+import type { Check } from '../runner.js';
+
+export function basicChecks(contract: Contract): Check[] {
+  return [
+    {
+      id: 'server.reachable',
+      title: 'the server answers HTTP at the base URL',
+      async run(ctx) {
+        await ctx.http.send({ method: 'GET', path: '/api/', label: 'is anyone there' });
+      },
+    },
+    {
+      id: 'api.version',
+      title: `GET /api/ answers 200 {"version": "${contract.version}"}, the contract's info.version`,
+      async run(ctx) {
+        const ex = await ctx.http.send({ method: 'GET', path: '/api/', label: 'the API version' });
+        const body = expectOk<{ version: string }>(ex);
+        if (body.version !== contract.version) {
+          throw new CheckFailed(`${ex.label} answered version ${JSON.stringify(body.version)}, the contract is ${contract.version}`);
+        }
+      },
+    },
+    // One check per documented operation, with a request built from the contract alone: a body
+    // generated from its request schema and, when secured, a credential for its first scheme.
+    ...contract.operations.map(
+      (op): Check => ({
+        id: `operations.${op.id}`,
+        title: `${op.method} ${op.path} answers a documented status to a request built from the contract`,
+        async run(ctx) {
+          const body = op.requestSchema && op.requestValidator
+            ? fc.sample(validBody(contract, op.requestSchema, op.requestValidator), { seed: ctx.seed, numRuns: 1 })[0]
+            : undefined;
+          let auth: Credentials | undefined;
+          const scheme = op.security[0]?.[0];
+          if (scheme) {
+            const { session } = await ctx.account('operations');
+            auth = scheme.in === 'cookie' ? { cookie: session.token } : { header: session.token };
+          }
+          const ex = await ctx.http.send({
+            method: op.method,
+            path: op.path,
+            label: `${op.id} built from the contract`,
+            ...(body !== undefined ? { json: body } : {}),
+            ...(auth ? { auth } : {}),
+          });
+          expectConforms(ex);
+        },
+      }),
+    ),
+    {
+      id: 'routing.unknown-route',
+      title: 'an unknown route or method answers 404 NOT_FOUND in the error shape',
+      async run(ctx) {
+        const path = `/api/no-such-route-${randomBytes(4).toString('hex')}`;
+        expectError(await ctx.http.send({ method: 'GET', path, label: 'an unknown route' }), 404, contract);
+        expectError(await ctx.http.send({ method: 'DELETE', path: '/api/me', label: 'a method /api/me does not have' }), 404, contract);
+      },
+    },
+  ];
+}

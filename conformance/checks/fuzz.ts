@@ -1,0 +1,144 @@
+// Property-based fuzzing from the contract with fast-check: bodies generated from each request
+// schema (valid ones must be served, invalid ones rejected with 400), random credentials (401),
+// and afterwards the accounts made before the fuzzing must still log in.
+import fc from 'fast-check';
+import { invalidBody, validBody } from '../arbitraries.js';
+import type { Contract, Operation } from '../contract.js';
+import { expectConforms, expectError, expectOk, expectStatus, oid, type Context, type Session } from '../context.js';
+import { CheckFailed } from '../http.js';
+import { Skipped, type Check } from '../runner.js';
+
+/**
+ * Cases that make the server hash a password cost it far more than rejected ones, so properties
+ * whose cases are mostly valid credentials run a quarter of `--runs`.
+ */
+const HASHING_SHARE = 4;
+
+/** Runs a property with the run's seed; a failure names the counterexample and how to rerun it. */
+async function property<T>(ctx: Context, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => Promise<void>, runs: number, shrink: boolean): Promise<void> {
+  const details = await fc.check(fc.asyncProperty(arbitrary, predicate), { seed: ctx.seed, numRuns: runs, endOnFailure: !shrink });
+  if (!details.failed) return;
+  const error = details.errorInstance;
+  const cause = error instanceof CheckFailed ? error.message : `the suite itself failed: ${error instanceof Error ? error.stack : String(error)}`;
+  throw new CheckFailed(
+    `${cause} — counterexample ${fc.stringify(details.counterexample)} after ${details.numRuns} runs; reproduce with --seed ${details.seed}`,
+  );
+}
+
+function bodyOperation(contract: Contract, id: string): Operation & Required<Pick<Operation, 'requestSchema' | 'requestValidator'>> {
+  const op = contract.operations.find((o) => o.id === id);
+  if (!op?.requestSchema || !op.requestValidator) throw new Error(`openapi.yaml has no operation ${id} with a JSON request body`);
+  return op as Operation & Required<Pick<Operation, 'requestSchema' | 'requestValidator'>>;
+}
+
+export function fuzzChecks(contract: Contract): Check[] {
+  const register = bodyOperation(contract, 'registerUser');
+  const login = bodyOperation(contract, 'loginUser');
+  const hashingRuns = (ctx: Context) => Math.max(1, Math.ceil(ctx.runs / HASHING_SHARE));
+
+  const invalid = (op: typeof register): Check => ({
+    id: `fuzz.${op.id}.invalid`,
+    title: `${op.method} ${op.path}: generated bodies that break its schema answer 400 BAD_REQUEST`,
+    async run(ctx) {
+      await property(
+        ctx,
+        invalidBody(contract, op.requestSchema, op.requestValidator),
+        async ({ body, why }) => {
+          const ex = await ctx.http.send({ method: op.method, path: op.path, label: `fuzz: ${why}`, json: body });
+          expectError(ex, 400, contract);
+        },
+        ctx.runs,
+        true,
+      );
+    },
+  });
+
+  return [
+    {
+      id: 'fuzz.registerUser.valid',
+      title: 'POST /api/register: generated valid bodies answer 200 (or 409 for a taken name) and then log in',
+      async run(ctx) {
+        // Accounts made before the fuzzing, for fuzz.accounts-survive.
+        await ctx.account('main');
+        await ctx.account('survivor');
+        await property(
+          ctx,
+          validBody(contract, register.requestSchema, register.requestValidator),
+          async (body) => {
+            const ex = await ctx.http.send({ method: 'POST', path: register.path, label: 'fuzz: a valid body', json: body });
+            expectStatus(ex, 200, 409);
+            expectConforms(ex);
+            if (ex.status !== 200) return;
+            const session = ex.json as Session;
+            const again = await ctx.http.send({ method: 'POST', path: login.path, label: 'fuzz: log in with the body just registered', json: body });
+            const loggedIn = expectOk<Session>(again);
+            if (oid(loggedIn.userid) !== oid(session.userid)) {
+              throw new CheckFailed(`login answered userid ${oid(loggedIn.userid)}, register answered ${oid(session.userid)}`);
+            }
+          },
+          hashingRuns(ctx),
+          false,
+        );
+      },
+    },
+    invalid(register),
+    {
+      id: 'fuzz.loginUser.valid',
+      title: 'POST /api/login: generated valid bodies answer 200 or 401, never anything else',
+      async run(ctx) {
+        await property(
+          ctx,
+          validBody(contract, login.requestSchema, login.requestValidator),
+          async (body) => {
+            const ex = await ctx.http.send({ method: 'POST', path: login.path, label: 'fuzz: a valid body', json: body });
+            expectStatus(ex, 200, 401);
+            expectConforms(ex);
+          },
+          hashingRuns(ctx),
+          false,
+        );
+      },
+    },
+    invalid(login),
+    {
+      id: 'fuzz.getMe.tokens',
+      title: 'GET /api/me: generated tokens nobody was issued answer 401, by cookie and by header',
+      async run(ctx) {
+        const token = fc.oneof(
+          fc.stringMatching(new RegExp(String(contract.resolve(contract.schemaObject('Token')).pattern ?? '^[A-Za-z0-9]{64}$'))),
+          // Visible ASCII without the characters that would end a cookie value.
+          fc.string({ minLength: 1, maxLength: 100, unit: fc.constantFrom(...'ABCXYZabcxyz0189!#$%&*+-.^_`|~:/=?@[]{}()<>"\'') }),
+        );
+        await property(
+          ctx,
+          fc.tuple(token, fc.constantFrom('cookie' as const, 'header' as const)),
+          async ([value, channel]) => {
+            const ex = await ctx.http.send({
+              method: 'GET',
+              path: '/api/me',
+              label: `fuzz: token ${JSON.stringify(value)} by ${channel}`,
+              auth: channel === 'cookie' ? { cookie: value } : { header: value },
+            });
+            expectError(ex, 401, contract);
+          },
+          ctx.runs,
+          true,
+        );
+      },
+    },
+    {
+      id: 'fuzz.accounts-survive',
+      title: 'after the fuzzing, every account the run made before it still logs in as itself',
+      async run(ctx) {
+        const accounts = await ctx.accounts();
+        if (accounts.length === 0) throw new Skipped('no account was made before the fuzzing');
+        for (const account of accounts) {
+          const session = await ctx.login(account, `log in as "${account.name}" after the fuzzing`);
+          if (oid(session.userid) !== oid(account.session.userid)) {
+            throw new CheckFailed(`after the fuzzing, "${account.name}" logs in as ${oid(session.userid)}, registered as ${oid(account.session.userid)}`);
+          }
+        }
+      },
+    },
+  ];
+}

@@ -1,0 +1,154 @@
+// Token refresh. Whether the server's sessions fall inside the 7-day window is read from the
+// `expiration` register answers: inside it, rotation is checked on both channels; outside it, that
+// no successor is sent (rotation itself cannot be seen without waiting, so those checks skip).
+import { expectOk, oid, sessionCookies, type Account, type Context, type User } from '../context.js';
+import { CheckFailed, type Exchange } from '../http.js';
+import { Skipped, type Check } from '../runner.js';
+import { maxAge } from './accounts.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+const WINDOW_MS = 7 * DAY_MS;
+/** Too close to the window's edge to tell which side a request falls on. */
+const EDGE_MS = 5 * 60 * 1000;
+/** How far a successor's Max-Age may be from a full lifetime: clocks and rounding, not design. */
+const MAX_AGE_SLACK_SECONDS = 120;
+
+type Window = { inside: boolean; lifetimeMs: number; describe: string };
+
+async function windowOf(ctx: Context): Promise<Window> {
+  const account = await ctx.account('main');
+  const lifetimeMs = Date.parse(account.session.expiration) - account.issuedAt;
+  const days = (lifetimeMs / DAY_MS).toFixed(2);
+  const describe = `sessions live ${days} days (register answered expiration ${account.session.expiration})`;
+  if (Math.abs(lifetimeMs - WINDOW_MS) < EDGE_MS) throw new Skipped(`${describe}, too close to the 7-day window to judge`);
+  return { inside: lifetimeMs < WINDOW_MS, lifetimeMs, describe };
+}
+
+async function insideWindow(ctx: Context): Promise<Window> {
+  const window = await windowOf(ctx);
+  if (!window.inside) {
+    throw new Skipped(
+      `${window.describe}, outside the 7-day refresh window; to check rotation, run the server with a session lifetime under 7 days (reference server: AZUMA_SESSION_TTL=3600)`,
+    );
+  }
+  return window;
+}
+
+const short = (token: string | undefined) => (token ? `${token.slice(0, 8)}…` : String(token));
+
+function me(ctx: Context, channel: 'cookie' | 'header', token: string, label: string): Promise<Exchange> {
+  return ctx.http.send({ method: 'GET', path: '/api/me', label, auth: channel === 'cookie' ? { cookie: token } : { header: token } });
+}
+
+/** The successor a response carries on `channel`, failing when it comes on the other one or twice. */
+function successorOf(ctx: Context, ex: Exchange, channel: 'cookie' | 'header', lifetimeMs: number): string {
+  expectOk<User>(ex);
+  const { cookie, header } = ctx.http.channels;
+  const cookies = sessionCookies(ex, cookie);
+  const headerToken = ex.headers.get(header);
+  if (channel === 'cookie') {
+    if (headerToken !== null) throw new CheckFailed(`${ex.label}: the successor came in the ${header} header, but the cookie authenticated the request`);
+    if (cookies.length !== 1) throw new CheckFailed(`${ex.label}: expected one Set-Cookie for ${cookie} with the successor, got ${cookies.length}`);
+    const [{ line, token }] = cookies as [{ line: string; token: string }];
+    const age = maxAge(line);
+    if (age === undefined || Math.abs(age - lifetimeMs / 1000) > MAX_AGE_SLACK_SECONDS) {
+      throw new CheckFailed(`${ex.label}: the successor cookie has Max-Age ${String(age)}, expected a full lifetime of ${Math.round(lifetimeMs / 1000)} s`);
+    }
+    return token;
+  }
+  if (cookies.length > 0) throw new CheckFailed(`${ex.label}: the successor came in Set-Cookie, but the ${header} header authenticated the request`);
+  if (headerToken === null) throw new CheckFailed(`${ex.label}: no ${header} response header, though the session expires within 7 days`);
+  return headerToken;
+}
+
+async function freshSession(ctx: Context, purpose: string): Promise<{ account: Account; token: string }> {
+  const account = await ctx.account('main');
+  const session = await ctx.login(account, `a fresh session to ${purpose}`);
+  return { account, token: session.token };
+}
+
+async function expectSameUser(ctx: Context, channel: 'cookie' | 'header', token: string, account: Account, what: string) {
+  const user = expectOk<User>(await me(ctx, channel, token, what));
+  if (oid(user._id) !== oid(account.session.userid)) throw new CheckFailed(`GET /api/me (${what}) answered another user, ${oid(user._id)}`);
+}
+
+export function refreshChecks(): Check[] {
+  const rotation = (channel: 'cookie' | 'header'): Check => ({
+    id: `refresh.${channel}-channel`,
+    title:
+      channel === 'cookie'
+        ? 'inside the window, cookie auth gets its successor by Set-Cookie (full Max-Age, documented attributes) and it works'
+        : 'inside the window, header auth gets its successor in the Azuma-Session response header and it works',
+    async run(ctx) {
+      const { lifetimeMs } = await insideWindow(ctx);
+      const { account, token } = await freshSession(ctx, `rotate by ${channel}`);
+      const successor = successorOf(ctx, await me(ctx, channel, token, `${channel} auth inside the refresh window`), channel, lifetimeMs);
+      if (successor === token) throw new CheckFailed(`the successor by ${channel} is the old token itself`);
+      await expectSameUser(ctx, channel, successor, account, `the successor ${short(successor)} by ${channel}`);
+    },
+  });
+
+  return [
+    {
+      id: 'refresh.outside-window',
+      title: 'outside the 7-day window, responses carry no successor on either channel',
+      async run(ctx) {
+        const window = await windowOf(ctx);
+        if (window.inside) throw new Skipped(`${window.describe}: every request is inside the refresh window`);
+        const { token } = await freshSession(ctx, 'check no rotation happens');
+        const { cookie, header } = ctx.http.channels;
+        const byCookie = await me(ctx, 'cookie', token, 'cookie auth outside the refresh window');
+        expectOk<User>(byCookie);
+        if (sessionCookies(byCookie, cookie).length > 0) throw new CheckFailed(`${byCookie.label} set ${cookie}, though the session expires in more than 7 days`);
+        const byHeader = await me(ctx, 'header', token, 'header auth outside the refresh window');
+        expectOk<User>(byHeader);
+        if (byHeader.headers.has(header)) throw new CheckFailed(`${byHeader.label} sent ${header}, though the session expires in more than 7 days`);
+      },
+    },
+    rotation('cookie'),
+    rotation('header'),
+    {
+      id: 'refresh.same-successor',
+      title: 'repeated requests with the old token get the same successor, on both channels',
+      async run(ctx) {
+        const { lifetimeMs } = await insideWindow(ctx);
+        const { token } = await freshSession(ctx, 'repeat rotation');
+        const first = successorOf(ctx, await me(ctx, 'header', token, 'header auth, first time'), 'header', lifetimeMs);
+        const second = successorOf(ctx, await me(ctx, 'header', token, 'header auth, second time'), 'header', lifetimeMs);
+        if (first !== second) {
+          throw new CheckFailed(`a second request with the same old token got a different successor (${short(first)} then ${short(second)}): a session must have at most one successor`);
+        }
+        const third = successorOf(ctx, await me(ctx, 'cookie', token, 'cookie auth, third time'), 'cookie', lifetimeMs);
+        if (third !== first) {
+          throw new CheckFailed(`by cookie the same old token got another successor (${short(third)}) than by header (${short(first)}): a session must have at most one successor`);
+        }
+      },
+    },
+    {
+      id: 'refresh.concurrent-successor',
+      title: 'concurrent requests with the old token agree on one successor',
+      async run(ctx) {
+        const { lifetimeMs } = await insideWindow(ctx);
+        const { token } = await freshSession(ctx, 'rotate concurrently');
+        const answers = await Promise.all(
+          [1, 2, 3, 4].map((n) => me(ctx, 'header', token, `concurrent header auth #${n}`)),
+        );
+        const successors = new Set(answers.map((ex) => successorOf(ctx, ex, 'header', lifetimeMs)));
+        if (successors.size !== 1) {
+          throw new CheckFailed(`4 concurrent requests with the same old token got ${successors.size} different successors: ${[...successors].map(short).join(', ')}`);
+        }
+      },
+    },
+    {
+      id: 'refresh.old-token-valid',
+      title: 'after rotation the old token still works until its own expiration',
+      async run(ctx) {
+        const { lifetimeMs } = await insideWindow(ctx);
+        const { account, token } = await freshSession(ctx, 'use after rotation');
+        successorOf(ctx, await me(ctx, 'header', token, 'rotate'), 'header', lifetimeMs);
+        await expectSameUser(ctx, 'header', token, account, 'the old token by header, after rotation');
+        await expectSameUser(ctx, 'cookie', token, account, 'the old token by cookie, after rotation');
+      },
+    },
+  ];
+}

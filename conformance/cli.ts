@@ -1,0 +1,86 @@
+// `npm run conformance -- --base-url http://host:port` (or the `azuma-conformance` bin): checks the
+// Azuma server at that URL against openapi.yaml, one line per check, exit code 0 only when all pass.
+import { randomInt } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { DEFAULT_RUNS, DEFAULT_TIMEOUT_MS, runConformance } from './index.js';
+import { formatResult, formatTally, writeJson, writeJUnit } from './report.js';
+import { CONTRACT_FILE } from './contract.js';
+import { fileURLToPath } from 'node:url';
+
+const USAGE = `Usage: azuma-conformance --base-url URL [options]
+
+Checks the Azuma server at URL against the contract (openapi.yaml), black-box over HTTP.
+It registers its own users with random names; run the server with its auth rate limit
+off or high (reference server: AZUMA_AUTH_RATE_LIMIT=0).
+
+Options:
+  --base-url URL   the server to check, e.g. http://127.0.0.1:3000 (required)
+  --runs N         fuzz cases per property (default ${DEFAULT_RUNS}; properties that make the
+                   server hash passwords run a quarter of N)
+  --seed S         fast-check seed, to reproduce a failing run (default: random, printed)
+  --only PREFIXES  only the checks whose id starts with one of these (comma-separated)
+  --json FILE      also write the report as JSON
+  --junit FILE     also write the report as JUnit XML
+  --timeout MS     per-request timeout (default ${DEFAULT_TIMEOUT_MS})
+  -h, --help       this text
+
+Exit code: 0 when every check passed (skipped ones aside), 1 when any failed, 2 on bad usage.`;
+
+function fail(message: string): never {
+  console.error(`azuma-conformance: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function integer(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) fail(`--${name} must be an integer ≥ ${min}, got '${value}'`);
+  return Number(value);
+}
+
+let args;
+try {
+  args = parseArgs({
+    options: {
+      'base-url': { type: 'string' },
+      runs: { type: 'string' },
+      seed: { type: 'string' },
+      only: { type: 'string', multiple: true },
+      json: { type: 'string' },
+      junit: { type: 'string' },
+      timeout: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  }).values;
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const baseUrl = args['base-url'];
+if (!baseUrl) fail('--base-url is required');
+if (!/^https?:\/\/[^/]/.test(baseUrl)) fail(`--base-url must be an http(s) URL, got '${baseUrl}'`);
+const runs = integer('runs', args.runs, 1);
+// Chosen here, not in the library, so the first line can print it before anything can fail.
+const seed = integer('seed', args.seed, 0) ?? randomInt(2 ** 31 - 1);
+const timeoutMs = integer('timeout', args.timeout, 1);
+const only = args.only?.flatMap((list) => list.split(',')).map((s) => s.trim()).filter(Boolean);
+
+console.log(
+  `azuma-conformance: ${baseUrl} against ${fileURLToPath(CONTRACT_FILE)} (seed ${seed}, ${runs ?? DEFAULT_RUNS} fuzz runs per property)`,
+);
+const report = await runConformance({
+  baseUrl,
+  ...(runs !== undefined ? { runs } : {}),
+  seed,
+  ...(only ? { only } : {}),
+  ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  onResult: (result) => console.log(formatResult(result)),
+});
+if (args.json) writeJson(args.json, report);
+if (args.junit) writeJUnit(args.junit, report);
+if (report.failed > 0) console.log(`seed ${report.seed}: rerun with --seed ${report.seed} to repeat the fuzzing`);
+console.log(formatTally(report));
+process.exitCode = report.failed > 0 ? 1 : 0;

@@ -1,0 +1,129 @@
+// What every check gets: the contract, the HTTP client, the fuzz settings and the accounts the run
+// made (created lazily, each once, with random names so runs never collide).
+import { randomBytes } from 'node:crypto';
+import type { components } from '../generated/openapi.js';
+import type { Contract } from './contract.js';
+import { brief, CheckFailed, cookieValue, isRecord, type Exchange, type Http } from './http.js';
+
+export type Session = components['schemas']['Session'];
+export type User = components['schemas']['User'];
+export type ErrorBody = components['schemas']['Error'];
+
+export interface Account {
+  name: string;
+  password: string;
+  /** The session register answered. */
+  session: Session;
+  /** Server time when the session was issued (its `Date` header, else ours), in ms. */
+  issuedAt: number;
+  /** The register exchange itself, for checks on its headers. */
+  registered: Exchange;
+}
+
+export interface Context {
+  contract: Contract;
+  http: Http;
+  seed: number;
+  runs: number;
+  /** A fresh account per label, registered on first use; `prefix` starts its random name. */
+  account(label: string, prefix?: string): Promise<Account>;
+  /** Every account the run registered, for the after-fuzzing login check. */
+  accounts(): Promise<Account[]>;
+  /** A new session for an account, by logging in. */
+  login(account: Account, label: string): Promise<Session>;
+}
+
+const RATE_LIMIT_HINT =
+  ' (the server rate-limited the suite: run it with its auth rate limit off or high, e.g. AZUMA_AUTH_RATE_LIMIT=0 for the reference server)';
+
+/** Fails unless the response has one of the statuses. */
+export function expectStatus(ex: Exchange, ...statuses: number[]): void {
+  if (statuses.includes(ex.status)) return;
+  const expected = statuses.length === 1 ? String(statuses[0]) : `one of ${statuses.join(', ')}`;
+  throw new CheckFailed(`${ex.label} answered ${brief(ex)}, expected ${expected}${ex.status === 429 ? RATE_LIMIT_HINT : ''}`);
+}
+
+/** Fails when the response breaks the contract anywhere (status, body, headers, error shape). */
+export function expectConforms(ex: Exchange): void {
+  if (ex.violations.length > 0) throw new CheckFailed(`${ex.label} answered ${ex.status}: ${ex.violations.join('; ')}`);
+}
+
+/** Fails unless the response is `status` with a conforming body, and returns that body. */
+export function expectOk<T>(ex: Exchange, status = 200): T {
+  expectStatus(ex, status);
+  expectConforms(ex);
+  return ex.json as T;
+}
+
+/** Fails unless the response is the error `status` in the contract's error shape. */
+export function expectError(ex: Exchange, status: number, contract: Contract): ErrorBody {
+  expectStatus(ex, status);
+  expectConforms(ex);
+  const validate = contract.schema('Error');
+  if (!validate(ex.json)) throw new CheckFailed(`${ex.label} answered ${status} without the error shape: ${contract.describeErrors(validate)}`);
+  return ex.json as ErrorBody;
+}
+
+/** The session cookie values a response sets. */
+export function sessionCookies(ex: Exchange, cookieName: string): { line: string; token: string }[] {
+  return ex.setCookies.flatMap((line) => {
+    const token = cookieValue(line, cookieName);
+    return token === undefined ? [] : [{ line, token }];
+  });
+}
+
+/** Server time of a response: its `Date` header when present and sane, else ours. */
+export function serverTime(ex: Exchange): number {
+  const date = Date.parse(ex.headers.get('date') ?? '');
+  return Number.isNaN(date) ? Date.now() : date;
+}
+
+/** A random name that fits the contract's UserName (letters, digits, `_`, `-`, `.`; ≤ 32). */
+export function randomName(prefix: string): string {
+  return `${prefix}-${randomBytes(6).toString('hex')}`.slice(0, 32);
+}
+
+export function createContext(contract: Contract, http: Http, seed: number, runs: number): Context {
+  const registered = new Map<string, Promise<Account>>();
+
+  async function register(prefix: string): Promise<Account> {
+    const name = randomName(prefix);
+    const password = `pw-${randomBytes(12).toString('base64url')}`;
+    const ex = await http.send({ method: 'POST', path: '/api/register', label: `register a fresh account "${name}"`, json: { name, password } });
+    const session = expectOk<Session>(ex);
+    return { name, password, session, issuedAt: serverTime(ex), registered: ex };
+  }
+
+  return {
+    contract,
+    http,
+    seed,
+    runs,
+    account(label, prefix = `Cf${label.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`) {
+      let account = registered.get(label);
+      if (!account) {
+        account = register(prefix);
+        registered.set(label, account);
+      }
+      return account;
+    },
+    async accounts() {
+      const settled = await Promise.allSettled(registered.values());
+      return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    },
+    async login(account, label) {
+      const ex = await http.send({
+        method: 'POST',
+        path: '/api/login',
+        label,
+        json: { name: account.name, password: account.password },
+      });
+      return expectOk<Session>(ex);
+    },
+  };
+}
+
+/** The `userid` a body carries, as plain text, for comparisons in messages. */
+export function oid(value: unknown): string {
+  return isRecord(value) && typeof value.$oid === 'string' ? value.$oid : JSON.stringify(value);
+}

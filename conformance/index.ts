@@ -1,0 +1,72 @@
+// The suite as a library: `runConformance` checks one server at a URL and returns the report; the
+// CLI and our own tests both call it.
+import { randomInt } from 'node:crypto';
+import { loadContract, type Contract } from './contract.js';
+import { createContext } from './context.js';
+import { Http } from './http.js';
+import { runChecks, type Check, type CheckResult, type Report } from './runner.js';
+import { accountChecks } from './checks/accounts.js';
+import { authChecks } from './checks/auth.js';
+import { basicChecks } from './checks/basics.js';
+import { contractChecks } from './checks/contract.js';
+import { fuzzChecks } from './checks/fuzz.js';
+import { refreshChecks } from './checks/refresh.js';
+import { validationChecks } from './checks/validation.js';
+
+export type { Check, CheckResult, Report } from './runner.js';
+
+export interface ConformanceOptions {
+  /** Where the server under test listens, e.g. `http://127.0.0.1:3000`. */
+  baseUrl: string;
+  /** Fuzz cases per property (properties that make the server hash passwords run a quarter). */
+  runs?: number;
+  /** fast-check seed; random when absent, always in the report so a failure can be rerun. */
+  seed?: number;
+  /** Only the checks whose id starts with one of these prefixes. */
+  only?: string[];
+  /** Per-request timeout in ms. */
+  timeoutMs?: number;
+  /** Called as each check ends, e.g. to print it. */
+  onResult?: (result: CheckResult) => void;
+}
+
+export const DEFAULT_RUNS = 200;
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** Every check, in the order they run: fuzzing after the deterministic checks, tallies last. */
+export function allChecks(contract: Contract): Check[] {
+  return [
+    ...basicChecks(contract),
+    ...accountChecks(contract),
+    ...authChecks(contract),
+    ...validationChecks(contract),
+    ...refreshChecks(),
+    ...fuzzChecks(contract),
+    ...contractChecks(contract),
+  ];
+}
+
+export async function runConformance(options: ConformanceOptions): Promise<Report> {
+  const started = Date.now();
+  const contract = loadContract();
+  const seed = options.seed ?? randomInt(2 ** 31 - 1);
+  const runs = options.runs ?? DEFAULT_RUNS;
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const http = new Http(baseUrl, contract, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const ctx = createContext(contract, http, seed, runs);
+  const checks = allChecks(contract).filter(
+    (check) => !options.only?.length || check.id === 'server.reachable' || options.only.some((prefix) => check.id.startsWith(prefix)),
+  );
+  const results = await runChecks(checks, ctx, options.onResult ?? (() => {}));
+  return {
+    baseUrl,
+    seed,
+    runs,
+    startedAt: new Date(started).toISOString(),
+    durationMs: Date.now() - started,
+    results,
+    passed: results.filter((r) => r.outcome === 'pass').length,
+    failed: results.filter((r) => r.outcome === 'fail').length,
+    skipped: results.filter((r) => r.outcome === 'skip').length,
+  };
+}
