@@ -2,6 +2,7 @@
 // login failures that never tell whether a name exists.
 import type { Contract } from '../contract.js';
 import {
+  expectConforms,
   expectError,
   expectOk,
   oid,
@@ -55,10 +56,18 @@ export function accountChecks(contract: Contract): Check[] {
       title: 'register → login → me: the same user, the name as registered, icon and status null',
       async run(ctx) {
         const account = await ctx.account('main');
+        expectConforms(account.registered);
         if (Date.parse(account.session.expiration) <= account.issuedAt) {
           throw new CheckFailed(`register answered a session that already expired (${account.session.expiration})`);
         }
-        const login = await ctx.login(account, 'log in to the account just registered');
+        const login = expectOk<Session>(
+          await ctx.http.send({
+            method: 'POST',
+            path: '/api/login',
+            label: 'log in to the account just registered',
+            json: { name: account.name, password: account.password },
+          }),
+        );
         if (oid(login.userid) !== oid(account.session.userid)) {
           throw new CheckFailed(`login answered userid ${oid(login.userid)}, register answered ${oid(account.session.userid)}`);
         }

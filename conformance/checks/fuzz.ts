@@ -20,9 +20,10 @@ async function property<T>(ctx: Context, arbitrary: fc.Arbitrary<T>, predicate: 
   if (!details.failed) return;
   const error = details.errorInstance;
   const cause = error instanceof CheckFailed ? error.message : `the suite itself failed: ${error instanceof Error ? error.stack : String(error)}`;
-  throw new CheckFailed(
-    `${cause} — counterexample ${fc.stringify(details.counterexample)} after ${details.numRuns} runs; reproduce with --seed ${details.seed}`,
-  );
+  // Generated values are JSON bodies and tokens: JSON shows them as they went over the wire.
+  const [value] = details.counterexample ?? [];
+  const tried = `${details.numRuns} run${details.numRuns === 1 ? '' : 's'}`;
+  throw new CheckFailed(`${cause} — counterexample ${JSON.stringify(value)} after ${tried}; reproduce with --seed ${details.seed}`);
 }
 
 function bodyOperation(contract: Contract, id: string): Operation & Required<Pick<Operation, 'requestSchema' | 'requestValidator'>> {

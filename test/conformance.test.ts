@@ -1,0 +1,260 @@
+// The conformance suite, pointed at our server (it must pass) and at deliberately broken variants
+// of it (the matching checks must fail, naming the broken behaviour).
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runConformance, type Report } from '../conformance/index.js';
+import { formatTally } from '../conformance/report.js';
+import { errorResponse, startBrokenServer, type Breakage, type ProxiedRequest } from './support/breaking-proxy.js';
+import { startServer, type RunningServer } from './support/server.js';
+
+/** Small fuzz counts keep the whole file quick on two shared cores; the CLI default is larger. */
+const RUNS = 30;
+const VARIANT_RUNS = 8;
+const SHORT_TTL = 3600;
+
+const failures = (report: Report) =>
+  Object.fromEntries(report.results.filter((r) => r.outcome === 'fail').map((r) => [r.id, r.reason ?? '']));
+
+describe('conformance suite against our server', () => {
+  it('when our sessions live under 7 days, then every check passes and rotation is really checked', async () => {
+    const server = await startServer({ sessionTtlSeconds: SHORT_TTL });
+    try {
+      const report = await runConformance({ baseUrl: server.url, runs: RUNS });
+      expect(failures(report)).toEqual({});
+      const skipped = report.results.filter((r) => r.outcome === 'skip').map((r) => r.id);
+      expect(skipped).toEqual(['refresh.outside-window']);
+      expect(report.passed).toBeGreaterThan(40);
+      expect(formatTally(report)).toBe(`${report.passed} passed, 0 failed, 1 skipped`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('when our sessions live 30 days, then no successor is sent and the rotation checks skip saying how to run them', async () => {
+    const server = await startServer();
+    try {
+      const report = await runConformance({ baseUrl: server.url, runs: RUNS, only: ['refresh'] });
+      const outcomes = Object.fromEntries(report.results.map((r) => [r.id, r.outcome]));
+      expect(outcomes).toMatchObject({ 'server.reachable': 'pass', 'refresh.outside-window': 'pass', 'refresh.same-successor': 'skip' });
+      expect(report.failed).toBe(0);
+      expect(report.results.find((r) => r.id === 'refresh.cookie-channel')?.reason).toMatch(/sessions live 30\.00 days.*AZUMA_SESSION_TTL/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+/** The JSON body of a request, or undefined when it is not JSON. */
+function jsonOf(req: ProxiedRequest): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(req.body) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+const isJson = (headers: Record<string, unknown>) => /application\/json/.test(String(headers['content-type'] ?? ''));
+const randomToken = () => randomBytes(48).toString('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(64, 'x').slice(0, 64);
+
+interface Variant {
+  breaks: string;
+  breakage(): Breakage;
+  /** Check id → what its reason must say. */
+  fails: Record<string, RegExp>;
+}
+
+const variants: Variant[] = [
+  {
+    breaks: 'answers 404 instead of 401 for an unknown login name',
+    breakage() {
+      const registered = new Set<string>();
+      const key = (name: unknown) => String(name).normalize('NFC').toLowerCase();
+      return {
+        response(req, res) {
+          const body = jsonOf(req);
+          if (req.path === '/api/register' && res.status === 200) registered.add(key(body?.name));
+          if (req.path === '/api/login' && res.status === 401 && !registered.has(key(body?.name))) {
+            return errorResponse(404, 'NOT_FOUND', 'no such user');
+          }
+          return res;
+        },
+      };
+    },
+    fails: {
+      'accounts.unknown-name': /an unknown name\) answered 404 .*expected 401/,
+      'contract.loginUser': /status 404 is not documented for loginUser/,
+    },
+  },
+  {
+    breaks: 'answers 500 to invalid JSON',
+    breakage: () => ({
+      response(req, res) {
+        const malformed = req.body !== '' && isJson(req.headers) && jsonOf(req) === undefined;
+        return malformed ? errorResponse(500, 'INTERNAL_SERVER_ERROR') : res;
+      },
+    }),
+    fails: {
+      'validation.registerUser.malformed-json': /malformed JSON\) answered 500 .*expected 400/,
+      'validation.loginUser.malformed-json': /malformed JSON\) answered 500/,
+      'errors.no-5xx': /malformed JSON\) answered 500/,
+    },
+  },
+  {
+    breaks: 'mints a new successor on every call',
+    breakage: () => ({
+      response(req, res) {
+        if (!req.path.startsWith('/api/me')) return res;
+        const headers = { ...res.headers };
+        if (headers['azuma-session']) headers['azuma-session'] = randomToken();
+        const cookies = headers['set-cookie'];
+        if (cookies) {
+          headers['set-cookie'] = (Array.isArray(cookies) ? cookies : [cookies]).map((line) =>
+            line.replace(/^azuma_session=[A-Za-z0-9]+/, `azuma_session=${randomToken()}`),
+          );
+        }
+        return { ...res, headers };
+      },
+    }),
+    fails: { 'refresh.same-successor': /different successor .*at most one successor/ },
+  },
+  {
+    breaks: 'drops the $oid wrapper from ids',
+    breakage: () => {
+      const unwrap = (value: unknown): unknown => {
+        if (Array.isArray(value)) return value.map(unwrap);
+        if (typeof value !== 'object' || value === null) return value;
+        const record = value as Record<string, unknown>;
+        if (Object.keys(record).length === 1 && typeof record.$oid === 'string') return record.$oid;
+        return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, unwrap(v)]));
+      };
+      return {
+        response(_req, res) {
+          if (!isJson(res.headers)) return res;
+          return { ...res, body: JSON.stringify(unwrap(JSON.parse(res.body))) };
+        },
+      };
+    },
+    fails: {
+      'accounts.round-trip': /body\/userid must be object/,
+      'contract.registerUser': /body\/userid must be object/,
+      'contract.getMe': /body\/_id must be object/,
+    },
+  },
+  {
+    breaks: 'lets the header win over the cookie',
+    breakage: () => ({
+      request(req) {
+        if (!req.headers.cookie || !req.headers['azuma-session']) return req;
+        const { cookie: _dropped, ...headers } = req.headers;
+        return { ...req, headers };
+      },
+    }),
+    fails: { 'auth.cookie-wins': /the header won over the cookie/ },
+  },
+  {
+    breaks: 'sends the successor of a cookie session in the Azuma-Session header',
+    breakage: () => ({
+      response(req, res) {
+        const cookies = res.headers['set-cookie'];
+        if (!req.path.startsWith('/api/me') || !cookies) return res;
+        const line = (Array.isArray(cookies) ? cookies : [cookies])[0] ?? '';
+        const { 'set-cookie': _dropped, ...headers } = res.headers;
+        return { ...res, headers: { ...headers, 'azuma-session': /^azuma_session=([A-Za-z0-9]+)/.exec(line)?.[1] ?? '' } };
+      },
+    }),
+    fails: { 'refresh.cookie-channel': /successor came in the Azuma-Session header, but the cookie authenticated the request/ },
+  },
+  {
+    breaks: 'answers 401 as plain text',
+    breakage: () => ({
+      response: (_req, res) => (res.status === 401 ? { status: 401, headers: { 'content-type': 'text/plain' }, body: 'Unauthorized' } : res),
+    }),
+    fails: {
+      'auth.no-credential': /content-type is 'text\/plain', expected application\/json; body is not JSON/,
+      'auth.bad-header': /body is not JSON/,
+    },
+  },
+];
+
+describe('conformance suite against deliberately broken servers', () => {
+  let upstream: RunningServer;
+  beforeAll(async () => {
+    upstream = await startServer({ sessionTtlSeconds: SHORT_TTL });
+  });
+  afterAll(async () => {
+    await upstream.close();
+  });
+
+  for (const variant of variants) {
+    it(`when the server ${variant.breaks}, then ${Object.keys(variant.fails).join(', ')} fail saying so`, async () => {
+      const broken = await startBrokenServer(upstream.url, variant.breakage());
+      try {
+        const report = await runConformance({ baseUrl: broken.url, runs: VARIANT_RUNS });
+        const failed = failures(report);
+        for (const [id, reason] of Object.entries(variant.fails)) {
+          expect(failed[id], `${id} should fail`).toMatch(reason);
+        }
+        expect(formatTally(report)).toMatch(/^\d+ passed, [1-9]\d* failed/);
+      } finally {
+        await broken.close();
+      }
+    });
+  }
+});
+
+describe('the azuma-conformance command', () => {
+  const bin = fileURLToPath(new URL('../conformance/bin.mjs', import.meta.url));
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'azuma-conformance-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs the real bin from an unrelated folder: it must find the contract on its own. */
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; lines: string[] }>((resolve) => {
+      execFile(process.execPath, [bin, ...args], { cwd: dir }, (error, stdout) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, lines: stdout.trimEnd().split('\n') });
+      });
+    });
+
+  it('when run against our server, then it exits 0, ends with the tally and writes JSON and JUnit reports', async () => {
+    const server = await startServer({ sessionTtlSeconds: SHORT_TTL });
+    try {
+      const { code, lines } = await cli(['--base-url', server.url, '--runs', '4', '--seed', '7', '--json', 'report.json', '--junit', 'report.xml']);
+      expect(lines[0]).toContain('seed 7');
+      expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, 1 skipped$/);
+      expect(code).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
+      expect(report).toMatchObject({ seed: 7, runs: 4, failed: 0 });
+      const junit = readFileSync(join(dir, 'report.xml'), 'utf8');
+      expect(junit).toContain(`<testsuites name="azuma-conformance" tests="${report.results.length}" failures="0" skipped="1"`);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('when a check fails, then it prints FAIL with the reason and exits 1', async () => {
+    const server = await startServer();
+    const broken = await startBrokenServer(server.url, variants[0]!.breakage());
+    try {
+      const { code, lines } = await cli(['--base-url', broken.url, '--only', 'accounts.unknown-name']);
+      expect(lines).toContainEqual(expect.stringMatching(/^FAIL accounts\.unknown-name: .* answered 404/));
+      expect(lines.at(-1)).toBe('1 passed, 1 failed');
+      expect(code).toBe(1);
+    } finally {
+      await broken.close();
+      await server.close();
+    }
+  });
+
+  it('when --base-url is missing, then it prints the usage and exits 2', async () => {
+    const { code } = await cli([]);
+    expect(code).toBe(2);
+  });
+});
