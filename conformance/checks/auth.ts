@@ -1,10 +1,12 @@
 // Authentication on the secured operation: 401 in the error shape without a live credential,
 // cookie and header auth, and the cookie winning when both are live.
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { validBody } from '../arbitraries.js';
 import type { Contract } from '../contract.js';
 import { expectError, expectOk, type Context, type User } from '../context.js';
 import { CheckFailed, type Credentials } from '../http.js';
-import type { Check } from '../runner.js';
+import { Skipped, type Check } from '../runner.js';
 
 /** A token of the documented shape that no server issued. */
 export function unknownToken(): string {
@@ -12,16 +14,31 @@ export function unknownToken(): string {
   return [...randomBytes(64)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
-function me(ctx: Context, auth: Credentials | undefined, label: string) {
-  return ctx.http.send({ method: 'GET', path: '/api/me', label, ...(auth ? { auth } : {}) });
+function me(ctx: Context, auth: Credentials, label: string) {
+  return ctx.http.send({ method: 'GET', path: '/api/me', label, auth });
 }
 
 export function authChecks(contract: Contract): Check[] {
+  // Every secured operation of the contract, each sent without a live credential.
+  const secured = contract.operations.filter((op) => op.security.length > 0);
   const unauthorized = (id: string, title: string, auth: () => Credentials | undefined, label: string): Check => ({
     id,
     title,
     async run(ctx) {
-      expectError(await me(ctx, auth(), label), 401, contract);
+      if (secured.length === 0) throw new Skipped('the contract has no secured operation');
+      for (const op of secured) {
+        const credentials = auth();
+        const ex = await ctx.http.send({
+          method: op.method,
+          path: op.path,
+          label,
+          ...(credentials ? { auth: credentials } : {}),
+          ...(op.requestSchema && op.requestValidator
+            ? { json: fc.sample(validBody(contract, op.requestSchema, op.requestValidator), { seed: ctx.seed, numRuns: 1 })[0] }
+            : {}),
+        });
+        expectError(ex, 401, contract);
+      }
     },
   });
 
@@ -31,18 +48,18 @@ export function authChecks(contract: Contract): Check[] {
   };
 
   return [
-    unauthorized('auth.no-credential', 'GET /api/me without a credential answers 401 UNAUTHORIZED', () => undefined, 'no credential'),
-    unauthorized('auth.bad-cookie', 'GET /api/me with an unknown token in the cookie answers 401', () => ({ cookie: unknownToken() }), 'an unknown cookie token'),
-    unauthorized('auth.bad-header', 'GET /api/me with an unknown token in the header answers 401', () => ({ header: unknownToken() }), 'an unknown header token'),
+    unauthorized('auth.no-credential', 'every secured operation without a credential answers 401 UNAUTHORIZED', () => undefined, 'no credential'),
+    unauthorized('auth.bad-cookie', 'every secured operation with an unknown token in the cookie answers 401', () => ({ cookie: unknownToken() }), 'an unknown cookie token'),
+    unauthorized('auth.bad-header', 'every secured operation with an unknown token in the header answers 401', () => ({ header: unknownToken() }), 'an unknown header token'),
     unauthorized(
       'auth.malformed-header',
-      'GET /api/me with a header token of the wrong shape answers 401, not 400 or 500',
+      'every secured operation with a header token of the wrong shape answers 401, not 400 or 500',
       () => ({ header: 'not-a-token' }),
       'a malformed header token',
     ),
     unauthorized(
       'auth.malformed-cookie',
-      'GET /api/me with a cookie token of the wrong shape answers 401, not 400 or 500',
+      'every secured operation with a cookie token of the wrong shape answers 401, not 400 or 500',
       () => ({ cookie: 'x' }),
       'a malformed cookie token',
     ),

@@ -106,7 +106,8 @@ export function fuzzChecks(contract: Contract): Check[] {
       title: 'GET /api/me: generated tokens nobody was issued answer 401, by cookie and by header',
       async run(ctx) {
         const token = fc.oneof(
-          fc.stringMatching(new RegExp(String(contract.resolve(contract.schemaObject('Token')).pattern ?? '^[A-Za-z0-9]{64}$'))),
+          // Tokens of the documented shape, which nobody was issued.
+          fc.stringMatching(new RegExp(contract.schemaObject('Token').pattern ?? '^[A-Za-z0-9]{64}$')),
           // Visible ASCII without the characters that would end a cookie value.
           fc.string({ minLength: 1, maxLength: 100, unit: fc.constantFrom(...'ABCXYZabcxyz0189!#$%&*+-.^_`|~:/=?@[]{}()<>"\'') }),
         );

@@ -6,6 +6,8 @@ import type { Contract } from '../contract.js';
 import { expectError } from '../context.js';
 import type { Check } from '../runner.js';
 
+const shorten = (text: string) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
+
 /** The contract's body limit is 16 KiB; this is comfortably over it. */
 const OVERSIZED_BYTES = 20 * 1024;
 
@@ -51,7 +53,7 @@ export function validationChecks(contract: Contract): Check[] {
         async run(ctx) {
           for (const [index, mutation] of mutations(contract, op.requestSchema!, op.requestValidator!).entries()) {
             const [body] = fc.sample(mutation.arbitrary, { seed: ctx.seed + index, numRuns: 1 });
-            const ex = await ctx.http.send({ method: op.method, path: op.path, label: `${mutation.why}: ${JSON.stringify(body)}`, json: body });
+            const ex = await ctx.http.send({ method: op.method, path: op.path, label: `${mutation.why}: ${shorten(JSON.stringify(body))}`, json: body });
             expectError(ex, 400, contract);
           }
         },
