@@ -1,20 +1,14 @@
 // Checks bodies and headers against openapi.yaml's own schemas: Fastify's serializer shapes
-// responses but does not validate them, so tests must.
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
-import { parse } from 'yaml';
+// responses but does not validate them, so tests must. The conformance suite's loader compiles
+// the contract; the tests use the same one.
+import { loadContract } from '../../conformance/contract.js';
 
-const contract = parse(readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8'));
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats.default(ajv);
-ajv.addSchema(contract, 'contract');
+const contract = loadContract();
 
 /** Errors of `value` against components/schemas/`name`, as text; empty when it conforms. */
 export function schemaErrors(name: string, value: unknown): string {
-  const validate = ajv.getSchema(`contract#/components/schemas/${name}`);
-  if (!validate) throw new Error(`no schema ${name} in openapi.yaml`);
-  return validate(value) ? '' : ajv.errorsText(validate.errors);
+  const validate = contract.schema(name);
+  return validate(value) ? '' : contract.describeErrors(validate, name);
 }
 
 export function expectSchema(name: string, value: unknown): void {
