@@ -7,7 +7,10 @@ export const SESSION_COOKIE = 'azuma_session';
 /** The `azuma_session` value a response sets, if any; the last one wins, as in a browser. */
 export function sessionFromSetCookie(headers: Headers): string | undefined {
   let found: string | undefined;
-  for (const line of setCookieLines(headers)) {
+  // getSetCookie keeps the lines apart. Browsers never expose Set-Cookie, so where an older one
+  // lacks the method there is nothing to miss.
+  const lines = typeof headers.getSetCookie === 'function' ? headers.getSetCookie() : [];
+  for (const line of lines) {
     const pair = line.split(';', 1)[0] ?? '';
     const eq = pair.indexOf('=');
     if (eq < 0 || pair.slice(0, eq).trim() !== SESSION_COOKIE) continue;
@@ -31,11 +34,4 @@ export function sessionFromCookieHeader(cookie: string | null): string | undefin
 export function withSessionCookie(cookie: string | null, token: string): string {
   const pair = `${SESSION_COOKIE}=${token}`;
   return cookie ? `${cookie}; ${pair}` : pair;
-}
-
-function setCookieLines(headers: Headers): string[] {
-  // getSetCookie keeps the lines apart; older runtimes only offer them joined with commas.
-  if (typeof headers.getSetCookie === 'function') return headers.getSetCookie();
-  const joined = headers.get('set-cookie');
-  return joined ? joined.split(/,(?=\s*[^;,=\s]+=)/) : [];
 }

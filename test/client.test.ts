@@ -23,6 +23,7 @@ interface Exchange {
   path: string;
   sentHeader: string | null;
   sentCookie: string | null;
+  credentials: RequestCredentials;
 }
 
 /** A real fetch that records each exchange, optionally holding one answer back until released. */
@@ -34,6 +35,7 @@ function wiretap() {
       path: new URL(request.url).pathname,
       sentHeader: request.headers.get('Azuma-Session'),
       sentCookie: request.headers.get('Cookie'),
+      credentials: request.credentials,
     });
     const response = await fetch(request);
     const held = hold;
@@ -110,9 +112,11 @@ describe.each(['header', 'cookie'] as const)('%s auth', (auth) => {
     if (auth === 'header') {
       expect(me?.sentHeader).toBeTruthy();
       expect(me?.sentCookie).toBeNull();
+      expect(me?.credentials).toBe('omit'); // a browser's cookie can never override the header
     } else {
       expect(me?.sentHeader).toBeNull();
       expect(me?.sentCookie).toMatch(/^azuma_session=[A-Za-z0-9]{64}$/);
+      expect(me?.credentials).toBe('include'); // a browser sends and stores the cookie itself
     }
   });
 
@@ -192,6 +196,22 @@ describe.each(['header', 'cookie'] as const)('%s auth', (auth) => {
     expect(client.token).toBe(newest);
     expect(tokens).toEqual([first, expect.any(String), newest]);
     expect(new Set(tokens).size).toBe(3);
+  });
+
+  it('when a request is in flight during a new login, then its late successor does not replace the new session', async () => {
+    const { client, tokens, tap } = clientFor(auth);
+    const name = uniqueName();
+    const { token: first } = await client.register({ name, password });
+
+    const held = tap.holdNext();
+    const late = client.me(); // its answer names a successor of the first session
+    await held.arrived;
+    const { token: fresh } = await client.login({ name, password });
+    held.release();
+
+    await late;
+    expect(client.token).toBe(fresh);
+    expect(tokens).toEqual([first, fresh]);
   });
 });
 
