@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzumaError, AzumaNetworkError, createAzumaClient, type AzumaClientOptions } from '../client/index.js';
-import { startServer } from './support/server.js';
+import { manualClock, startServer, type RunningServer } from './support/server.js';
 
 // Any TTL under 7 days makes every authenticated request rotate the session.
 const TTL_SECONDS = 3600;
@@ -11,10 +11,10 @@ const password = 'correct horse battery staple';
 const uniqueName = () => `u_${randomBytes(6).toString('hex')}`;
 
 // The server's clock: moving it lets a test expire old tokens without waiting.
-let clock = Date.now();
-let server: Awaited<ReturnType<typeof startServer>>;
+const clock = manualClock();
+let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer({ sessionTtlSeconds: TTL_SECONDS }, { now: () => clock });
+  server = await startServer({ sessionTtlSeconds: TTL_SECONDS }, { now: clock.now });
 });
 afterAll(() => server.close());
 
@@ -76,7 +76,7 @@ describe.each(['header', 'cookie'] as const)('%s auth', (auth) => {
     expect(client.token).toBe(session.token);
     expect(tokens).toEqual([session.token]);
 
-    clock += 1_800_000; // half the lifetime: the successor will outlive the first token
+    clock.advance(1_800_000); // half the lifetime: the successor will outlive the first token
     expect((await client.me()).name).toBe(name);
     expect(lastSent()).toBe(session.token);
     const successor = client.token;
@@ -84,7 +84,7 @@ describe.each(['header', 'cookie'] as const)('%s auth', (auth) => {
     expect(successor).not.toBe(session.token);
     expect(tokens).toEqual([session.token, successor]);
 
-    clock += 1_900_000; // the first token has expired now; only the successor still works
+    clock.advance(1_900_000); // the first token has expired now; only the successor still works
     expect((await client.me()).name).toBe(name);
     expect(lastSent()).toBe(successor);
     expect(tokens).toHaveLength(3);

@@ -4,14 +4,14 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer } from './support/server.js';
+import { startServer, type RunningServer } from './support/server.js';
 
 const run = promisify(execFile);
 const root = new URL('..', import.meta.url).pathname;
 const node = process.execPath;
 const tsc = `${root}node_modules/typescript/bin/tsc`;
 
-let server: Awaited<ReturnType<typeof startServer>>;
+let server: RunningServer;
 beforeAll(async () => {
   // dist/ is not committed: build it the way the README tells app developers to.
   await run('npm', ['run', 'build'], { cwd: root });
