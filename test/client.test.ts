@@ -1,0 +1,245 @@
+// The typed client against the real server over a real socket, in both auth modes: what an app
+// notices is that its session keeps working across rotations and that failures are typed.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AzumaError, AzumaNetworkError, createAzumaClient, type AzumaClientOptions } from '../client/index.js';
+import { manualClock, startServer, type RunningServer } from './support/server.js';
+
+// Any TTL under 7 days makes every authenticated request rotate the session.
+const TTL_SECONDS = 3600;
+const password = 'correct horse battery staple';
+const uniqueName = () => `u_${randomBytes(6).toString('hex')}`;
+
+// The server's clock: moving it lets a test expire old tokens without waiting.
+const clock = manualClock();
+let server: RunningServer;
+beforeAll(async () => {
+  server = await startServer({ sessionTtlSeconds: TTL_SECONDS }, { now: clock.now });
+});
+afterAll(() => server.close());
+
+/** What went over the wire: the credential each request carried and the successor each answer named. */
+interface Exchange {
+  path: string;
+  sentHeader: string | null;
+  sentCookie: string | null;
+  credentials: RequestCredentials;
+}
+
+/** A real fetch that records each exchange, optionally holding one answer back until released. */
+function wiretap() {
+  const exchanges: Exchange[] = [];
+  let hold: { arrived: () => void; release: Promise<void> } | undefined;
+  const fetchThrough = async (request: Request): Promise<Response> => {
+    exchanges.push({
+      path: new URL(request.url).pathname,
+      sentHeader: request.headers.get('Azuma-Session'),
+      sentCookie: request.headers.get('Cookie'),
+      credentials: request.credentials,
+    });
+    const response = await fetch(request);
+    const held = hold;
+    hold = undefined;
+    if (held) {
+      held.arrived();
+      await held.release;
+    }
+    return response;
+  };
+  /** The next answer is held once it has arrived; resolves when it has, with a release function. */
+  const holdNext = () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const arrived = new Promise<void>((resolve) => (hold = { arrived: resolve, release: released }));
+    return { arrived, release };
+  };
+  return { exchanges, fetch: fetchThrough, holdNext };
+}
+
+function clientFor(auth: 'header' | 'cookie', extra: Partial<AzumaClientOptions> = {}) {
+  const tap = wiretap();
+  const tokens: string[] = [];
+  const client = createAzumaClient({ baseUrl: server.url, auth, fetch: tap.fetch, onToken: (t) => tokens.push(t), ...extra });
+  /** The token the last request carried, whichever way the mode sends it. */
+  const lastSent = () => {
+    const last = tap.exchanges.at(-1);
+    return auth === 'header' ? last?.sentHeader : /azuma_session=([^;]+)/.exec(last?.sentCookie ?? '')?.[1];
+  };
+  return { client, tokens, tap, lastSent };
+}
+
+describe.each(['header', 'cookie'] as const)('%s auth', (auth) => {
+  it('when a session rotates, then the next request uses the successor and onToken fires once per change', async () => {
+    const { client, tokens, lastSent } = clientFor(auth);
+    const name = uniqueName();
+    const session = await client.register({ name, password });
+    expect(client.token).toBe(session.token);
+    expect(tokens).toEqual([session.token]);
+
+    clock.advance(1_800_000); // half the lifetime: the successor will outlive the first token
+    expect((await client.me()).name).toBe(name);
+    expect(lastSent()).toBe(session.token);
+    const successor = client.token;
+    expect(successor).toMatch(/^[A-Za-z0-9]{64}$/);
+    expect(successor).not.toBe(session.token);
+    expect(tokens).toEqual([session.token, successor]);
+
+    clock.advance(1_900_000); // the first token has expired now; only the successor still works
+    expect((await client.me()).name).toBe(name);
+    expect(lastSent()).toBe(successor);
+    expect(tokens).toHaveLength(3);
+    expect(tokens.at(-1)).toBe(client.token);
+  });
+
+  it('when an app resumes with a saved token, then it is sent and its rotations followed', async () => {
+    const first = clientFor(auth);
+    const name = uniqueName();
+    const { token } = await first.client.register({ name, password });
+
+    const resumed = clientFor(auth, { token });
+    expect(resumed.client.token).toBe(token);
+    expect((await resumed.client.me()).name).toBe(name);
+    expect(resumed.lastSent()).toBe(token);
+    expect(resumed.tokens).toEqual([resumed.client.token]);
+    expect(resumed.client.token).not.toBe(token);
+  });
+
+  it('when the credential travels, then only the chosen mechanism carries it', async () => {
+    const { client, tap } = clientFor(auth);
+    await client.register({ name: uniqueName(), password });
+    await client.me();
+    const me = tap.exchanges.at(-1);
+    if (auth === 'header') {
+      expect(me?.sentHeader).toBeTruthy();
+      expect(me?.sentCookie).toBeNull();
+      expect(me?.credentials).toBe('omit'); // a browser's cookie can never override the header
+    } else {
+      expect(me?.sentHeader).toBeNull();
+      expect(me?.sentCookie).toMatch(/^azuma_session=[A-Za-z0-9]{64}$/);
+      expect(me?.credentials).toBe('include'); // a browser sends and stores the cookie itself
+    }
+  });
+
+  it('when logging in again, then the new session replaces the old one', async () => {
+    const { client, tokens } = clientFor(auth);
+    const name = uniqueName();
+    const registered = await client.register({ name, password });
+    const loggedIn = await client.login({ name: name.toUpperCase(), password });
+    expect(loggedIn.userid).toEqual(registered.userid);
+    expect(client.token).toBe(loggedIn.token);
+    expect(tokens).toEqual([registered.token, loggedIn.token]);
+  });
+
+  it('when the raw client is used, then it shares the session and follows rotation too', async () => {
+    const { client, tokens } = clientFor(auth);
+    const name = uniqueName();
+    await client.raw.POST('/api/register', { body: { name, password } });
+    const { data, error } = await client.raw.GET('/api/me');
+    expect(error).toBeUndefined();
+    expect(data?.name).toBe(name);
+    expect(tokens).toHaveLength(2);
+    expect(client.token).toBe(tokens[1]);
+  });
+
+  it('when the API refuses, then typed methods throw AzumaError with status, code, message and detail', async () => {
+    const { client, tokens } = clientFor(auth);
+    const name = uniqueName();
+
+    const anonymous = await client.me().catch((e: unknown) => e);
+    expect(anonymous).toBeInstanceOf(AzumaError);
+    expect(anonymous).toMatchObject({ status: 401, code: 401, message: 'UNAUTHORIZED' });
+    expect((anonymous as AzumaError).response.status).toBe(401);
+
+    const invalid = await client.register({ name, password: 'short' }).catch((e: unknown) => e);
+    expect(invalid).toMatchObject({ name: 'AzumaError', status: 400, code: 400, message: 'BAD_REQUEST' });
+    expect((invalid as AzumaError).detail).toMatch(/password/);
+
+    const session = await client.register({ name, password });
+    const taken = await client.register({ name, password }).catch((e: unknown) => e);
+    expect(taken).toMatchObject({ status: 409, code: 409, message: 'ALREADY_EXISTS' });
+
+    const wrong = await client.login({ name, password: 'not the password' }).catch((e: unknown) => e);
+    expect(wrong).toMatchObject({ status: 401, message: 'UNAUTHORIZED' });
+    // Failures never touch the stored session.
+    expect(client.token).toBe(session.token);
+    expect(tokens).toEqual([session.token]);
+  });
+
+  it('when many requests are in flight during a rotation, then all succeed and the one successor is stored', async () => {
+    const { client, tokens } = clientFor(auth);
+    const name = uniqueName();
+    const { token } = await client.register({ name, password });
+
+    const users = await Promise.all(Array.from({ length: 12 }, () => client.me()));
+    expect(users.map((u) => u.name)).toEqual(Array(12).fill(name));
+    expect(tokens).toEqual([token, client.token]);
+
+    // The stored successor is live: it answers and rotates on in turn.
+    expect((await client.me()).name).toBe(name);
+    expect(tokens).toHaveLength(3);
+  });
+
+  it('when an old answer arrives after a newer rotation, then it does not roll the token back', async () => {
+    const { client, tokens, tap } = clientFor(auth);
+    const name = uniqueName();
+    const { token: first } = await client.register({ name, password });
+
+    const held = tap.holdNext();
+    const late = client.me(); // sent with the first token; its answer names the first successor
+    await held.arrived;
+    await client.me(); // also sent with the first token: stores the first successor
+    await client.me(); // sent with the first successor: stores the second
+    const newest = client.token;
+    held.release();
+
+    expect((await late).name).toBe(name);
+    expect(client.token).toBe(newest);
+    expect(tokens).toEqual([first, expect.any(String), newest]);
+    expect(new Set(tokens).size).toBe(3);
+  });
+
+  it('when a request is in flight during a new login, then its late successor does not replace the new session', async () => {
+    const { client, tokens, tap } = clientFor(auth);
+    const name = uniqueName();
+    const { token: first } = await client.register({ name, password });
+
+    const held = tap.holdNext();
+    const late = client.me(); // its answer names a successor of the first session
+    await held.arrived;
+    const { token: fresh } = await client.login({ name, password });
+    held.release();
+
+    await late;
+    expect(client.token).toBe(fresh);
+    expect(tokens).toEqual([first, fresh]);
+  });
+});
+
+describe('network failures', () => {
+  it('when nothing listens, then the typed methods throw AzumaNetworkError, not AzumaError', async () => {
+    const gone = await startServer();
+    await gone.close();
+    const client = createAzumaClient({ baseUrl: gone.url });
+    const failure = await client.version().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(AzumaNetworkError);
+    expect(failure).not.toBeInstanceOf(AzumaError);
+    expect((failure as Error).cause).toBeInstanceOf(Error);
+  });
+
+  it('when an answer does not follow the contract, then it is still an AzumaError', async () => {
+    const client = createAzumaClient({
+      baseUrl: server.url,
+      fetch: async () => new Response('<html>502 Bad Gateway</html>', { status: 502, headers: { 'content-type': 'text/html' } }),
+    });
+    const failure = await client.version().catch((e: unknown) => e);
+    expect(failure).toMatchObject({ status: 502, code: 502, message: 'UNEXPECTED_RESPONSE' });
+    expect((failure as AzumaError).detail).toContain('502 Bad Gateway');
+  });
+});
+
+describe('version', () => {
+  it('when asked, then the typed method answers the contract version', async () => {
+    const { client } = clientFor('header');
+    expect(await client.version()).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+  });
+});
