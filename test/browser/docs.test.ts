@@ -1,0 +1,137 @@
+// The rendered reference as a reader meets it: opened in a real browser with no internet.
+import { createServer, type Server } from 'node:http';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsEnabled, launchChromium } from './chromium.js';
+
+const html = readFileSync(new URL('../../docs/index.html', import.meta.url));
+const results = new URL('../../test-results/', import.meta.url);
+
+describe.runIf(browserTestsEnabled())('the rendered reference in Chromium, offline', () => {
+  let server: Server;
+  let docsUrl: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  /** Requests a page tried to make off this machine; all of them were refused. */
+  const blocked: { url: string; type: string }[] = [];
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      if (request.url === '/docs') response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
+      else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    docsUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/docs`;
+
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    // No internet: whatever a page asks of another host fails, as on an offline machine.
+    await context.route('**/*', (route) => {
+      const request = route.request();
+      if (new URL(request.url()).hostname === '127.0.0.1') return route.continue();
+      blocked.push({ url: request.url(), type: request.resourceType() });
+      return route.abort('internetdisconnected');
+    });
+    mkdirSync(results, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.close(resolve));
+  });
+
+  async function openDocs(): Promise<Page> {
+    const page = await context.newPage();
+    await page.goto(docsUrl);
+    return page;
+  }
+
+  /** Follows a link of the sidebar, as a reader does; Redoc shows one tag's operations at a time. */
+  async function follow(page: Page, name: string | RegExp): Promise<void> {
+    await page.getByRole('link', typeof name === 'string' ? { name, exact: true } : { name }).click();
+  }
+
+  const visible = (page: Page, text: string) => expect.poll(() => page.getByText(text).first().isVisible());
+
+  it('when opened, then the overview explains both auth schemes, token refresh and every error', async () => {
+    const page = await openDocs();
+    for (const section of ['Authentication', 'Token refresh', 'Errors', 'Accounts']) {
+      await expect.poll(() => page.getByRole('heading', { name: section }).isVisible()).toBe(true);
+    }
+    await visible(page, 'Check every response for the').toBe(true);
+    const table = page.locator('table', { hasText: 'TOO_MANY_REQUESTS' });
+    await expect.poll(() => table.isVisible()).toBe(true);
+    const rows = await table.locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent).join(' ')),
+    );
+    expect(rows).toEqual([
+      '400 BAD_REQUEST',
+      '401 UNAUTHORIZED',
+      '404 NOT_FOUND',
+      '409 ALREADY_EXISTS',
+      '413 PAYLOAD_TOO_LARGE',
+      '415 UNSUPPORTED_MEDIA_TYPE',
+      '429 TOO_MANY_REQUESTS',
+      '500 INTERNAL_SERVER_ERROR',
+      '503 SERVICE_UNAVAILABLE',
+    ]);
+    await page.screenshot({ path: fileURLToPath(new URL('docs.png', results)), fullPage: true });
+  });
+
+  it('when the reader follows the sidebar, then every operation is shown with its summary', async () => {
+    const page = await openDocs();
+    const operations = [
+      { tag: 'API', summary: 'Get the API version', id: 'api/getversion', operationId: 'getVersion' },
+      { tag: 'User', summary: 'Register a user', id: 'user/registeruser', operationId: 'registerUser' },
+      { tag: 'User', summary: 'Log in', id: 'user/loginuser', operationId: 'loginUser' },
+      { tag: 'User', summary: 'Get the current user', id: 'user/getme', operationId: 'getMe' },
+    ];
+    for (const { tag, summary, id, operationId } of operations) {
+      // Redoc renders the part of the reference around what the reader navigated to.
+      await follow(page, tag);
+      await follow(page, new RegExp(`^${summary} (get|post)$`));
+      const operation = page.locator(`[id="${id}"]`);
+      await expect.poll(() => operation.getByRole('heading', { name: new RegExp(`${summary}$`) }).isVisible()).toBe(true);
+      await operation.screenshot({ path: fileURLToPath(new URL(`docs-${operationId}.png`, results)) });
+    }
+  });
+
+  it('when a secured operation is shown, then it names both schemes and explains each', async () => {
+    const page = await openDocs();
+    await follow(page, 'User');
+    await follow(page, /^Get the current user/);
+    const operation = page.locator('[id="user/getme"]');
+    await expect.poll(() => operation.getByText('cookieAuth or headerAuth').isVisible()).toBe(true);
+    await operation.getByText('View security details').click();
+    await page.getByRole('tab', { name: 'cookieAuth' }).click();
+    await expect.poll(() => page.getByText('Cookie parameter name:').locator('..').textContent()).toContain('azuma_session');
+    await page.getByRole('tab', { name: 'headerAuth' }).click();
+    await expect.poll(() => page.getByText('Header parameter name:').locator('..').textContent()).toContain('Azuma-Session');
+    await visible(page, 'check every response for it').toBe(true);
+  });
+
+  it('when an operation is shown, then it offers a curl and a typed-client sample', async () => {
+    const page = await openDocs();
+    await follow(page, 'User');
+    await follow(page, /^Get the current user/);
+    const operation = page.locator('[id="user/getme"]');
+    const sample = operation.getByTestId('right-panel').getByRole('code').first();
+    await expect.poll(() => sample.textContent()).toContain('curl -i http://127.0.0.1:3000/api/me');
+    await operation.getByRole('button', { name: 'curl', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Typed client' }).click();
+    await expect.poll(() => sample.textContent()).toContain('const user = await azuma.me();');
+  });
+
+  it('when offline, then only decoration is lost: no script, style or font comes from the network', async () => {
+    const page = await openDocs();
+    await follow(page, 'User');
+    await follow(page, /^Get the current user/);
+    await expect.poll(() => page.locator('[id="user/getme"]').isVisible()).toBe(true);
+    // Redoc's "API docs by Redocly" footer loads its logo from cdn.redoc.ly and hides it on error;
+    // anything else fetched off-machine would be a part of the page that breaks offline.
+    expect(blocked.filter(({ type }) => type !== 'image')).toEqual([]);
+  });
+});
