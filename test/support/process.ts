@@ -1,12 +1,14 @@
 // Runs the real entry point (`npm start`'s server/main.ts) as a child process, as an operator would.
+// The benchmark (bench/run.ts) starts its servers through here too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // `node --import tsx` rather than the tsx CLI: one process, so signals (SIGKILL included) and
 // the pid reach the server itself, not a wrapper.
-const SERVER_COMMAND = [process.execPath, ['--import', 'tsx', 'server/main.ts']] as const;
+const serverArgs = (script = 'server/main.ts', nodeArgs: readonly string[] = []) => [...nodeArgs, '--import', 'tsx', script];
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -17,19 +19,38 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(SERVER_COMMAND[0], SERVER_COMMAND[1], {
+export interface SpawnOptions {
+  /** Script to run, relative to the repository root; server/main.ts unless told. */
+  script?: string;
+  /**
+   * Write the output to this file instead of keeping it in memory: a benchmark logs two lines per
+   * request, which a pipe would make this process read (stealing CPU) and hold.
+   */
+  logFile?: string;
+  /** Node flags, such as --cpu-prof (which NODE_OPTIONS does not accept). */
+  nodeArgs?: readonly string[];
+}
+
+export async function spawnServer(env: Record<string, string>, options: SpawnOptions = {}): Promise<ServerProcess> {
+  const fd = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
+  const child = spawn(process.execPath, serverArgs(options.script, options.nodeArgs), {
     cwd: ROOT,
     env: { ...process.env, AZUMA_PORT: '0', AZUMA_AUTH_RATE_LIMIT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  if (fd === undefined) {
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
+  } else {
+    closeSync(fd); // the child holds its own copy
+  }
+  const read = () => (options.logFile === undefined ? output : readFileSync(options.logFile, 'utf8'));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setInterval(() => {
-      const match = /listening at (http:\/\/[\d.]+:\d+)/.exec(output);
+      // Up to the closing quote of pino's msg, so a line caught mid-write never yields half a port.
+      const match = /listening at (http:\/\/[\d.]+:\d+)"/.exec(read());
       if (match) {
         clearInterval(timer);
         resolve(match[1]!);
@@ -37,13 +58,13 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
     }, 20);
     void exited.then((code) => {
       clearInterval(timer);
-      reject(new Error(`server exited with ${code} before listening:\n${output}`));
+      reject(new Error(`server exited with ${code} before listening:\n${read()}`));
     });
   });
   return {
     child,
     url,
-    output: () => output,
+    output: read,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       return exited;
@@ -53,7 +74,7 @@ export async function spawnServer(env: Record<string, string>): Promise<ServerPr
 
 /** Runs server/main.ts expecting it to fail at start-up; resolves to its exit code and output. */
 export async function runServerExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(SERVER_COMMAND[0], SERVER_COMMAND[1], { cwd: ROOT, env: { ...process.env, AZUMA_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, serverArgs(), { cwd: ROOT, env: { ...process.env, AZUMA_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));

@@ -1,0 +1,52 @@
+// The ceiling the benchmark compares the server with: GET /api/ and GET /api/me as plain Fastify
+// routes doing the server's own lookups (its session service and repositories, on the same
+// database file), and nothing else: no fastify-openapi-glue, no schema validation or serializer,
+// no cookie or rate-limit plugin, no hooks. It answers what the server answers, byte for byte
+// but the Date (bench/run.ts checks): the security headers the server sends come in as
+// AZUMA_BENCH_HEADERS (JSON), learnt from the server's own response, since they are the server's
+// policy rather than its contract layer. What the server spends beyond this is the price of that
+// layer and its glue. Started like server/main.ts, from the same AZUMA_* variables; the
+// Azuma-Session header is the only credential it reads.
+import Fastify from 'fastify';
+import { sessionService } from '../server/auth/sessions.js';
+import { loadConfig } from '../server/config.js';
+import { loadContract } from '../server/contract.js';
+import { openDatabase } from '../server/db/open.js';
+import { sessionsRepository } from '../server/db/sessions.js';
+import { usersRepository } from '../server/db/users.js';
+
+const config = loadConfig(process.env);
+const db = openDatabase(config.dbPath);
+const sessions = sessionService(sessionsRepository(db), config.sessionTtlSeconds, Date.now);
+const users = usersRepository(db);
+const version = loadContract().document.info.version;
+const headers = JSON.parse(process.env.AZUMA_BENCH_HEADERS ?? '{}') as Record<string, string>;
+
+// Request logging as in server/app.ts (same level, same redaction), so both sides pay for it.
+const app = Fastify({
+  logger: {
+    level: config.logLevel,
+    redact: ['req.headers.cookie', 'req.headers["azuma-session"]', 'res.headers["set-cookie"]', 'res.headers["azuma-session"]'],
+  },
+});
+app.addHook('onClose', async () => db.close());
+
+app.get('/api/', async (_request, reply) => {
+  reply.headers(headers);
+  return { version };
+});
+
+app.get('/api/me', async (request, reply) => {
+  const token = request.headers['azuma-session'];
+  const session = typeof token === 'string' ? sessions.authenticate(token) : undefined;
+  const user = session && users.findById(session.userId);
+  reply.headers(headers);
+  if (!session || !user) return reply.code(401).send({ code: 401, message: 'UNAUTHORIZED' });
+  if (session.successor) reply.header('Azuma-Session', session.successor.token);
+  return { _id: { $oid: user.id }, name: user.name, icon: user.icon, status: user.status };
+});
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void app.close().then(() => process.exit(0)));
+}
+await app.listen({ host: config.host, port: config.port });

@@ -1,0 +1,87 @@
+// One load run in a process of its own, so the load generator never shares an event loop or a
+// core's time slice with what it measures. Reads a LoadSpec (JSON) from argv, runs autocannon,
+// prints one LoadResult (JSON) line.
+import autocannon from 'autocannon';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { percentile } from './stats.js';
+
+export interface LoadSpec {
+  /** Full URL, path included. */
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+  /** For register: every request names a fresh user, `${prefix}${counter}`. */
+  freshNames?: { prefix: string; password: string };
+  connections: number;
+  durationSeconds: number;
+  /** Requests per second over all connections; as fast as answers come when absent. */
+  rate?: number;
+  /** Seconds to wait before starting, e.g. until a login storm fills the hashing queue. */
+  delaySeconds?: number;
+}
+
+export interface LoadResult {
+  durationSeconds: number;
+  /** 2xx answers per second: an error answer never counts as throughput. */
+  rps: number;
+  ok: number;
+  non2xx: number;
+  /** Connection errors, timeouts included. */
+  errors: number;
+  statusCodes: Record<string, number>;
+  /** Latency of 2xx answers in ms, from autocannon's float timings (its histogram rounds to 1 ms). */
+  p50: number;
+  p99: number;
+  /** This process's CPU time over wall time: near 1.0 the generator, not the server, may be the limit. */
+  loadCpu: number;
+}
+
+async function run(spec: LoadSpec): Promise<LoadResult> {
+  if (spec.delaySeconds) await sleep(spec.delaySeconds * 1000);
+  let counter = 0;
+  const fresh = spec.freshNames;
+  const instance = autocannon({
+    url: spec.url,
+    method: spec.method ?? 'GET',
+    headers: spec.headers ?? {},
+    ...(spec.body === undefined ? {} : { body: spec.body }),
+    ...(fresh && {
+      requests: [
+        {
+          setupRequest: (request) => ({ ...request, body: JSON.stringify({ name: `${fresh.prefix}${(counter++).toString(36)}`, password: fresh.password }) }),
+        },
+      ],
+    }),
+    connections: spec.connections,
+    duration: spec.durationSeconds,
+    timeout: 30,
+    // A fixed rate is a probe, one request per interval at most: autocannon's coordinated-omission
+    // correction would invent samples (with an interval computed in the wrong unit, 1 ms).
+    ...(spec.rate === undefined ? {} : { overallRate: spec.rate, ignoreCoordinatedOmission: true }),
+  });
+  const latencies: number[] = [];
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+  });
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  const result = await instance;
+  const cpu = process.cpuUsage(cpuBefore);
+  const wall = performance.now() - started;
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, Number(count)]));
+  return {
+    durationSeconds: result.duration,
+    rps: result['2xx'] / result.duration,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    statusCodes,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    loadCpu: (cpu.user + cpu.system) / 1000 / wall,
+  };
+}
+
+const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
+process.stdout.write(`${JSON.stringify(await run(spec))}\n`);

@@ -1,0 +1,317 @@
+// npm run bench: the reference server measured against a bare-Fastify ceiling and login against the
+// raw KDF, in one run. Each server is a process of its own on a fresh temp database; every load
+// run is another process (bench/load.ts), so nothing measured shares an event loop with its
+// measurer. Scenarios alternate the two sides round by round; the report takes medians.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../server/config.js';
+import { spawnServer, type ServerProcess } from '../test/support/process.js';
+import type { KdfResult } from './kdf.js';
+import type { LoadResult, LoadSpec } from './load.js';
+import { cpuMs, memory, peakRss } from './proc.js';
+import { printReport, summarize, type Measurement, type RoundRecord, type Side } from './report.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS = join(ROOT, 'bench/results');
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    /** Seconds per run for the fast scenarios (version, me, me-refresh). */
+    duration: { type: 'string', default: '5' },
+    /** Seconds per run for the hashing-bound ones (login, KDF, register, storm): they complete few requests. */
+    'hash-duration': { type: 'string', default: '6' },
+    /** Write V8 CPU profiles of the server and the ceiling to bench/results/profiles/{server,ceiling}/. */
+    profile: { type: 'boolean', default: false },
+    /** Keep the temp folder (database and server logs). */
+    keep: { type: 'boolean', default: false },
+    /** Comma-separated scenarios to run (all by default), e.g. --only version,me while profiling. */
+    only: { type: 'string' },
+  },
+});
+const ROUNDS = Number(args.rounds);
+const DURATION = Number(args.duration);
+const HASH_DURATION = Number(args['hash-duration']);
+
+// Both servers read the same variables, so this resolves their hashing settings as they do.
+const config = loadConfig({ ...process.env, AZUMA_AUTH_RATE_LIMIT: '0' });
+/** Keeps hashing saturated (8 per hashing slot) without ever overflowing its queue into 503s. */
+const HASH_CONNECTIONS = Math.min(8 * config.hashConcurrency, config.hashQueueLimit + config.hashConcurrency);
+const FAST_CONNECTIONS = 10;
+/** /api/me during the login storm: a fixed low rate, so its latency, not its throughput, is the measure. */
+const PROBE_RATE = 20;
+const PASSWORD = 'correct horse battery';
+
+/** Runs a bench script (TypeScript, through tsx's loader) in its own process; resolves to the JSON line it prints. */
+function runScript<T>(script: string, arg: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, arg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => (out += chunk));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T);
+    });
+  });
+}
+
+/** The serving process: spawnServer runs node itself, no wrapper in between. */
+const pid = (server: ServerProcess) => server.child.pid!;
+
+const load = (spec: LoadSpec) => runScript<LoadResult>('bench/load.ts', JSON.stringify(spec));
+
+/** The KDF ceiling as a row like the others: hashes per second, ms per hash. */
+async function kdf(seconds: number): Promise<Measurement> {
+  await settle();
+  const result = await runScript<KdfResult>('bench/kdf.ts', String(seconds));
+  return {
+    durationSeconds: result.durationSeconds,
+    rps: result.rate,
+    ok: result.hashes,
+    non2xx: 0,
+    errors: 0,
+    statusCodes: {},
+    p50: result.p50,
+    p99: result.p99,
+    loadCpu: Number.NaN,
+    cpuUsPerRequest: Number.NaN,
+  };
+}
+
+/** Servers to let go idle before each run. */
+const quiet: number[] = [];
+
+/**
+ * Waits until every server is idle (under a tenth of a core for 300 ms). A run leaves work behind
+ * (a login storm's queued hashes go on after its clients hang up), which must not bill the next.
+ */
+async function settle(timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await Promise.all(
+    quiet.map(async (pid) => {
+      for (let last = cpuMs(pid); Date.now() < deadline; ) {
+        await sleep(300);
+        const now = cpuMs(pid);
+        if (now - last < 30) return;
+        last = now;
+      }
+    }),
+  );
+}
+
+/** A load run, with the server's CPU time per answer taken from /proc around it. */
+async function measure(pid: number, spec: LoadSpec): Promise<Measurement> {
+  await settle();
+  const before = cpuMs(pid);
+  const result = await load(spec);
+  const answers = result.ok + result.non2xx;
+  return { ...result, cpuUsPerRequest: answers > 0 ? ((cpuMs(pid) - before) * 1000) / answers : Number.NaN };
+}
+
+async function call(url: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(url, init);
+  if (response.status !== 200) throw new Error(`${init.method ?? 'GET'} ${url} answered ${response.status}: ${await response.text()}`);
+  return response;
+}
+
+async function session(base: string, path: '/api/register' | '/api/login', name: string): Promise<string> {
+  const response = await call(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, password: PASSWORD }),
+  });
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** Headers every response has, whoever sends it; the others are the server's own. */
+const TRANSPORT_HEADERS = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
+
+/** The headers the server adds to its answers (security headers): the ceiling must send them too. */
+async function serverHeaders(base: string): Promise<Record<string, string>> {
+  const response = await call(`${base}/api/`);
+  return Object.fromEntries([...response.headers].filter(([name]) => !TRANSPORT_HEADERS.has(name)));
+}
+
+/** Status, headers but the Date, and body: what a client receives. */
+async function answer(url: string, token?: string): Promise<string> {
+  const response = await call(url, token ? { headers: { 'azuma-session': token } } : {});
+  const headers = [...response.headers].filter(([name]) => name !== 'date').sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify({ status: response.status, headers, body: await response.text() });
+}
+
+/** Fails the run unless the server and the ceiling answer `path` alike: the ratio compares like with like. */
+async function expectSameAnswer(path: string, sides: { server: ServerProcess; ceiling: ServerProcess }, token?: string): Promise<void> {
+  const [server, ceiling] = [await answer(`${sides.server.url}${path}`, token), await answer(`${sides.ceiling.url}${path}`, token)];
+  if (server !== ceiling) throw new Error(`the ceiling answers ${path} differently:\nserver  ${server}\nceiling ${ceiling}`);
+}
+
+/** Fails the run unless `token` opens /api/me on `base`, carrying a successor exactly when `refreshes`. */
+async function expectMe(base: string, token: string, refreshes: boolean): Promise<string | null> {
+  const response = await call(`${base}/api/me`, { headers: { 'azuma-session': token } });
+  const successor = response.headers.get('azuma-session');
+  if (Boolean(successor) !== refreshes) throw new Error(`${base}/api/me ${refreshes ? 'did not refresh' : 'refreshed'} a token it should${refreshes ? '' : ' not'}`);
+  return successor;
+}
+
+async function main(): Promise<void> {
+  const temp = mkdtempSync(join(tmpdir(), 'azuma-bench-'));
+  const profiles = join(RESULTS, 'profiles');
+  const env: Record<string, string> = {
+    AZUMA_DB: join(temp, 'azuma.sqlite'),
+    AZUMA_AUTH_RATE_LIMIT: '0',
+    // The default level: request logging is part of what a deployment pays for, on both sides.
+    AZUMA_LOG_LEVEL: 'info',
+  };
+  // One folder per server: the file names say only pid and thread (the main thread's is *.0.001.*).
+  const nodeArgs = (name: string) => (args.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profiles, name)}`] : []);
+  const started = new Date();
+  const loadStart = loadavg();
+  const processes: ServerProcess[] = [];
+  try {
+    console.log(`azuma bench: ${ROUNDS} rounds; ${DURATION} s per fast run, ${HASH_DURATION} s per hashing run; temp ${temp}`);
+    // The server first: it creates and migrates the database the ceiling then opens.
+    const server = await spawnServer(env, { logFile: join(temp, 'server.log'), nodeArgs: nodeArgs('server') });
+    processes.push(server);
+    const ceilingEnv = { ...env, AZUMA_BENCH_HEADERS: JSON.stringify(await serverHeaders(server.url)) };
+    const ceiling = await spawnServer(ceilingEnv, { script: 'bench/ceiling.ts', logFile: join(temp, 'ceiling.log'), nodeArgs: nodeArgs('ceiling') });
+    processes.push(ceiling);
+    quiet.push(pid(server), pid(ceiling));
+
+    // Fixtures. `me`: a token far from expiry (30 days). `me-refresh`: one issued by a second
+    // server with a 1-hour TTL on the same database, so it is inside the 7-day window; every
+    // request with it returns the same successor (no new rows), which is what that scenario prices.
+    const name = `bench${Date.now().toString(36)}`;
+    const farToken = await session(server.url, '/api/register', name);
+    const issuer = await spawnServer({ ...env, AZUMA_SESSION_TTL: '3600' }, { logFile: join(temp, 'issuer.log') });
+    const nearToken = await session(issuer.url, '/api/login', name).finally(() => issuer.stop());
+    for (const side of [server, ceiling]) await expectMe(side.url, farToken, false);
+    const successors = new Set([await expectMe(server.url, nearToken, true), await expectMe(ceiling.url, nearToken, true)]);
+    if (successors.size !== 1) throw new Error('the server and the ceiling disagree on the successor token');
+    const sides = { server, ceiling };
+    await expectSameAnswer('/api/', sides);
+    await expectSameAnswer('/api/me', sides, farToken);
+    await expectSameAnswer('/api/me', sides, nearToken);
+
+    const fast = (path: string, token?: string) => (base: string) => ({
+      url: `${base}${path}`,
+      ...(token && { headers: { 'azuma-session': token } }),
+      connections: FAST_CONNECTIONS,
+      durationSeconds: DURATION,
+    });
+    const fastScenarios = { version: fast('/api/'), me: fast('/api/me', farToken), 'me-refresh': fast('/api/me', nearToken) };
+    const login = (base: string, durationSeconds: number): LoadSpec => ({
+      url: `${base}/api/login`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, password: PASSWORD }),
+      connections: HASH_CONNECTIONS,
+      durationSeconds,
+    });
+
+    type Runs = RoundRecord['runs'][string];
+    /** Odd rounds measure `first` first, even rounds the other: drift hits both alike. */
+    const alternate = async <A extends Side, B extends Side>(round: number, first: A, second: B, run: (side: A | B) => Promise<Measurement>) => {
+      const runs: Runs = {};
+      for (const side of round % 2 === 1 ? [first, second] : [second, first]) runs[side] = await run(side);
+      return runs;
+    };
+    const fastScenario = (spec: (base: string) => LoadSpec) => (round: number) =>
+      alternate(round, 'server', 'ceiling', (side) => measure(pid(sides[side]), spec(sides[side].url)));
+    const scenarios: Record<string, (round: number) => Promise<Runs>> = {
+      version: fastScenario(fastScenarios.version),
+      me: fastScenario(fastScenarios.me),
+      'me-refresh': fastScenario(fastScenarios['me-refresh']),
+      login: (round) => alternate(round, 'server', 'kdf', (side) => (side === 'kdf' ? kdf(HASH_DURATION) : measure(pid(server), login(server.url, HASH_DURATION)))),
+      register: async (round) => ({
+        server: await measure(pid(server), {
+          url: `${server.url}/api/register`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          freshNames: { prefix: `${name}r${round}x`, password: PASSWORD },
+          connections: HASH_CONNECTIONS,
+          durationSeconds: HASH_DURATION,
+        }),
+      }),
+      'me-under-login-storm': async () => {
+        // The storm starts a second early and ends a second late, so the probe sees only saturation.
+        await settle();
+        const [storm, probe] = await Promise.all([
+          measure(pid(server), login(server.url, HASH_DURATION + 2)),
+          load({ ...fastScenarios.me(server.url), connections: 2, rate: PROBE_RATE, delaySeconds: 1, durationSeconds: HASH_DURATION }),
+        ]);
+        return { server: { ...probe, cpuUsPerRequest: Number.NaN }, storm };
+      },
+    };
+    const selected = args.only?.split(',') ?? Object.keys(scenarios);
+    const unknown = selected.filter((scenario) => !(scenario in scenarios));
+    if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
+
+    // Warm-up: JIT and caches settle before anything is recorded.
+    for (const side of Object.values(sides)) {
+      for (const spec of Object.values(fastScenarios)) await load({ ...spec(side.url), durationSeconds: 2 });
+    }
+    if (selected.some((scenario) => ['login', 'register', 'me-under-login-storm'].includes(scenario))) await load(login(server.url, 2));
+
+    // Start-up and warm-up, then each round on its own: a leak shows as peaks rising round by round.
+    const warmupPeak = { server: memory(pid(server)).hwm, ceiling: memory(pid(ceiling)).hwm };
+    const rounds: RoundRecord[] = [];
+    for (let round = 1; round <= ROUNDS; round++) {
+      const samplers = { server: peakRss(pid(server)), ceiling: peakRss(pid(ceiling)) };
+      const runs: RoundRecord['runs'] = {};
+      for (const scenario of selected) runs[scenario] = await scenarios[scenario]!(round);
+      const rss = { server: samplers.server.stop(), ceiling: samplers.ceiling.stop() };
+      rounds.push({ round, runs, rss });
+      console.log(`round ${round}/${ROUNDS} done; server RSS peak ${rss.server.toFixed(1)} MiB`);
+    }
+
+    const peak = {
+      server: Math.max(warmupPeak.server, ...rounds.map((round) => round.rss.server)),
+      ceiling: Math.max(warmupPeak.ceiling, ...rounds.map((round) => round.rss.ceiling)),
+    };
+    const exitCodes = { server: await server.stop(), ceiling: await ceiling.stop() };
+    if (exitCodes.server !== 0 || exitCodes.ceiling !== 0) throw new Error(`servers exited with ${JSON.stringify(exitCodes)}`);
+
+    const summary = summarize(rounds, peak);
+    const report = {
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      machine: {
+        cpus: availableParallelism(),
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        node: process.version,
+        // Anything above the CPU count before or after means others shared the machine: expect noise.
+        loadavgStart: loadStart,
+        loadavgEnd: loadavg(),
+      },
+      settings: {
+        rounds: ROUNDS,
+        durationSeconds: DURATION,
+        hashDurationSeconds: HASH_DURATION,
+        fastConnections: FAST_CONNECTIONS,
+        hashConnections: HASH_CONNECTIONS,
+        hashConcurrency: config.hashConcurrency,
+        hashQueueLimit: config.hashQueueLimit,
+        probeRate: PROBE_RATE,
+      },
+      summary,
+      rounds,
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    printReport(report);
+    console.log(`\nresults: bench/results/latest.json${args.profile ? '; CPU profiles: bench/results/profiles/{server,ceiling}/' : ''}`);
+    if (summary.targets.some((target) => target.pass === false)) process.exitCode = 1;
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    if (args.keep) console.log(`kept ${temp}`);
+    else rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+await main();
