@@ -1,6 +1,5 @@
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type RouteOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
@@ -16,6 +15,7 @@ import { sessionsRepository } from './db/sessions.js';
 import { usersRepository } from './db/users.js';
 import { ApiError, clientErrorHandler, installErrorHandling } from './errors.js';
 import { createHandlers, type Handlers } from './handlers.js';
+import { securityHeaders, type SecurityHeaders } from './security-headers.js';
 import { assertEverySchemeHandled, securityHandlers } from './security.js';
 
 export interface AppOptions {
@@ -35,7 +35,7 @@ const MAX_HEADER_SIZE = 8 * 1024;
 const AUTH_OPERATIONS = new Set<keyof Handlers>(['registerUser', 'loginUser']);
 
 // API responses are data, never documents: nothing may load, frame or run from them.
-const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } };
+const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } as const;
 // Redoc's page is one inline bundle: inline script and styles, a blob worker for search.
 const DOCS_CSP = {
   useDefaults: false,
@@ -49,7 +49,10 @@ const DOCS_CSP = {
     connectSrc: ["'self'"],
     frameAncestors: ["'none'"],
   },
-};
+} as const;
+// helmet's defaults otherwise; every response carries one of these sets (see security-headers.ts).
+const API_HEADERS = securityHeaders({ contentSecurityPolicy: API_CSP, crossOriginResourcePolicy: { policy: 'same-site' } });
+const DOCS_HEADERS = securityHeaders({ contentSecurityPolicy: DOCS_CSP, crossOriginResourcePolicy: { policy: 'same-site' } });
 
 /** Builds the whole API without listening: tests inject into it, main.ts listens. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
@@ -110,7 +113,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   await app.register(cookie);
-  await app.register(helmet, { contentSecurityPolicy: API_CSP, crossOriginResourcePolicy: { policy: 'same-site' } });
+  // Every response, errors and 404s included; a route may name its own set in config.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.routeOptions.config.securityHeaders ?? API_HEADERS);
+    done();
+  });
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: config.corsOrigins,
@@ -158,13 +165,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
 
   app.get('/openapi.yaml', (_request, reply) => reply.type('application/yaml; charset=utf-8').send(contract.text));
-  app.get('/docs', { helmet: { contentSecurityPolicy: DOCS_CSP } }, (_request, reply) =>
+  app.get('/docs', { config: { securityHeaders: DOCS_HEADERS } }, (_request, reply) =>
     reply.type('text/html; charset=utf-8').send(docsHtml),
   );
   return app;
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Security headers for this route instead of the API's. */
+    securityHeaders?: SecurityHeaders;
+  }
   interface FastifyInstance {
     /** Runs the expired-session sweep now; resolves to the rows deleted. */
     sweepExpiredSessions(): Promise<number>;

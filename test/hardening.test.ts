@@ -93,13 +93,22 @@ describe('CORS', () => {
 });
 
 describe('security headers', () => {
-  it('when the API answers, then nothing may load, frame or sniff it', async () => {
+  it('when the API answers, success or error, then nothing may load, frame or sniff it', async () => {
     app = await buildTestApp();
-    const res = await app.inject('/api/');
-    expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['referrer-policy']).toBe('no-referrer');
-    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    const { token } = (await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'headers', password: 'correct horse' } })).json();
+    const answers = [
+      await app.inject('/api/'),
+      await app.inject({ url: '/api/me', headers: { 'azuma-session': token } }),
+      await app.inject('/api/me'),
+      await app.inject('/no/such/route'),
+    ];
+    expect(answers.map((res) => res.statusCode)).toEqual([200, 200, 401, 404]);
+    for (const res of answers) {
+      expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    }
   });
 
   it('when /docs answers, then its policy allows the inline Redoc bundle and nothing remote', async () => {
