@@ -16,7 +16,7 @@ import { usersRepository } from './db/users.js';
 import { ApiError, clientErrorHandler, installErrorHandling } from './errors.js';
 import { createHandlers, type Handlers } from './handlers.js';
 import { securityHeaders, type SecurityHeaders } from './security-headers.js';
-import { assertEverySchemeHandled, securityHandlers } from './security.js';
+import { assertEverySchemeHandled, securityHandlers, securityPreHandler, securityRequirements } from './security.js';
 
 export interface AppOptions {
   /** Clock in ms; tests move it to reach the refresh window without waiting. */
@@ -150,17 +150,21 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   const security = securityHandlers(sessions, cookies);
   assertEverySchemeHandled(contract.document.components.securitySchemes, security);
+  const requirements = securityRequirements(contract.document);
 
   await app.register(openapiGlue, {
     specification: contract.document,
-    securityHandlers: security,
+    // No securityHandlers for glue: each route gets security.ts's preHandler for its `security`.
     operationResolver: (operationId: string) => {
       const handler = handlers[operationId as keyof Handlers];
       if (!handler) throw new Error(`the contract names operation '${operationId}' but no handler implements it`);
+      const required = requirements.get(operationId);
+      if (!required) throw new Error(`operation '${operationId}' is not in the contract's paths`);
+      const preHandler = securityPreHandler(required, security);
       const limited = authLimit && AUTH_OPERATIONS.has(operationId as keyof Handlers);
       // glue spreads this over the route it builds from the contract (method, url, schemas); its
       // typings ask for a complete RouteOptions, and for handlers typed on the generic request.
-      return (limited ? { handler, onRequest: authLimit } : { handler }) as unknown as RouteOptions;
+      return { handler, ...(preHandler && { preHandler }), ...(limited && { onRequest: authLimit }) } as unknown as RouteOptions;
     },
   });
 

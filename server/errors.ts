@@ -90,7 +90,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
       const detail = known.status === 413 ? `the body is larger than ${bodyLimit} bytes` : known.detail(error);
       return sendError(reply, known.status, detail);
     }
-    // fastify-openapi-glue's SecurityError: no security scheme accepted the request.
+    // A 401 not raised as ApiError (security.ts raises its own): the same answer as no session.
     if (error.statusCode === 401) {
       return sendError(reply, 401, 'a live session token is required, by cookie or header');
     }
