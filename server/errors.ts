@@ -90,13 +90,6 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
       const detail = known.status === 413 ? `the body is larger than ${bodyLimit} bytes` : known.detail(error);
       return sendError(reply, known.status, detail);
     }
-    // A 401 not raised as ApiError (security.ts raises its own): the same answer as no session.
-    if (error.statusCode === 401) {
-      return sendError(reply, 401, 'a live session token is required, by cookie or header');
-    }
-    if (error.statusCode === 429) {
-      return sendError(reply, 429, error.message);
-    }
     const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) {
       // The message of a server-side failure may name internals: log it, never send it.
