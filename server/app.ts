@@ -93,31 +93,29 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.addHook('preClose', async () => {
     closing = true;
   });
-  // While draining, keep-alive clients get told to retry elsewhere and to hang up: server.close()
-  // spares sockets that turn idle after it was called, so this is what lets draining end.
-  app.addHook('onRequest', async () => {
-    if (closing) throw new ApiError(503, 'the server is shutting down; retry shortly', { 'Retry-After': '1' });
+  // Callback-style hooks: they run on every request, and an async hook costs a promise each time.
+  // Every response, errors and 404s included, carries security headers (a route may name its own
+  // set). While draining, keep-alive clients are told to retry elsewhere and to hang up:
+  // server.close() spares sockets that turn idle after it was called, so this lets draining end.
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(request.routeOptions.config.securityHeaders ?? API_HEADERS);
+    done(closing ? new ApiError(503, 'the server is shutting down; retry shortly', { 'Retry-After': '1' }) : undefined);
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   // Only JSON bodies are part of the contract; without this parser text/plain answers 415
   // instead of reaching a handler unvalidated.
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('session', null);
   // Fastify validates bodies by content type, so a POST with no body at all would skip it.
-  app.addHook('preValidation', async (request) => {
-    if (request.routeOptions.schema?.body && request.body === undefined) {
-      throw new ApiError(400, 'body is required: send a JSON object');
-    }
+  app.addHook('preValidation', (request, _reply, done) => {
+    const missing = request.routeOptions.schema?.body !== undefined && request.body === undefined;
+    done(missing ? new ApiError(400, 'body is required: send a JSON object') : undefined);
   });
 
   await app.register(cookie);
-  // Every response, errors and 404s included; a route may name its own set in config.
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(request.routeOptions.config.securityHeaders ?? API_HEADERS);
-    done();
-  });
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: config.corsOrigins,
