@@ -1,5 +1,5 @@
 // What the benchmark reads about a server from /proc (Linux): memory and CPU time of the real
-// node process, not of the tsx wrapper that started it.
+// node process (spawnServer runs node itself, with tsx as a loader).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 

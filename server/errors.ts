@@ -17,6 +17,9 @@ const MESSAGES: Record<number, ErrorMessage> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
+/** The 401 detail for a request no live session token opened, by cookie or header. */
+export const NO_SESSION_DETAIL = 'a live session token is required, by cookie or header';
+
 /** An error a handler means to send: status and detail are safe to show the client. */
 export class ApiError extends Error {
   constructor(

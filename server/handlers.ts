@@ -4,7 +4,7 @@ import type { IssuedSession, SessionService } from './auth/sessions.js';
 import { HashingBusyError, type PasswordHasher } from './auth/passwords.js';
 import type { SessionCookies } from './cookies.js';
 import type { UsersRepository } from './db/users.js';
-import { ApiError } from './errors.js';
+import { ApiError, NO_SESSION_DETAIL } from './errors.js';
 import { newObjectId } from './ids.js';
 
 type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
@@ -86,7 +86,7 @@ export function createHandlers({ version, users, sessions, passwords, cookies, n
 
     async getMe(request) {
       const user = request.session ? users.findById(request.session.userId) : undefined;
-      if (!user) throw new ApiError(401, 'a live session token is required, by cookie or header');
+      if (!user) throw new ApiError(401, NO_SESSION_DETAIL);
       return { _id: { $oid: user.id }, name: user.name, icon: user.icon, status: user.status };
     },
   } satisfies Handlers;

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { AuthenticatedSession, SessionService } from './auth/sessions.js';
 import type { SessionCookies } from './cookies.js';
-import { ApiError } from './errors.js';
+import { ApiError, NO_SESSION_DETAIL } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -80,7 +80,7 @@ export function securityPreHandler(requirements: readonly SecurityRequirement[],
   );
   return (request, reply, done) => {
     const accepted = alternatives.some((schemes) => schemes.every((check) => check(request, reply)));
-    done(accepted ? undefined : new ApiError(401, 'a live session token is required, by cookie or header'));
+    done(accepted ? undefined : new ApiError(401, NO_SESSION_DETAIL));
   };
 }
 
