@@ -6,27 +6,33 @@
 // AZUMA_BENCH_HEADERS (JSON), learnt from the server's own response, since they are the server's
 // policy rather than its contract layer. What the server spends beyond this is the price of that
 // layer and its glue. Started like server/main.ts, from the same AZUMA_* variables; the
-// Azuma-Session header is the only credential it reads.
+// session header is the only credential it reads.
 import Fastify from 'fastify';
+import { loadContract } from '../contract/index.js';
 import { sessionService } from '../server/auth/sessions.js';
 import { loadConfig } from '../server/config.js';
-import { loadContract } from '../server/contract.js';
 import { openDatabase } from '../server/db/open.js';
 import { sessionsRepository } from '../server/db/sessions.js';
 import { usersRepository } from '../server/db/users.js';
 
 const config = loadConfig(process.env);
 const db = openDatabase(config.dbPath);
-const sessions = sessionService(sessionsRepository(db), config.sessionTtlSeconds, Date.now);
+const contract = loadContract();
+const { header } = contract.session;
+const sessions = sessionService(
+  sessionsRepository(db),
+  { ttlSeconds: config.sessionTtlSeconds, refreshWindowMs: contract.session.refreshWindowMs, tokenPattern: contract.session.tokenPattern },
+  Date.now,
+);
 const users = usersRepository(db);
-const version = loadContract().document.info.version;
+const { version } = contract;
 const headers = JSON.parse(process.env.AZUMA_BENCH_HEADERS ?? '{}') as Record<string, string>;
 
 // Request logging as in server/app.ts (same level, same redaction), so both sides pay for it.
 const app = Fastify({
   logger: {
     level: config.logLevel,
-    redact: ['req.headers.cookie', 'req.headers["azuma-session"]', 'res.headers["set-cookie"]', 'res.headers["azuma-session"]'],
+    redact: ['req.headers.cookie', `req.headers["${header.toLowerCase()}"]`, 'res.headers["set-cookie"]', `res.headers["${header.toLowerCase()}"]`],
   },
 });
 app.addHook('onClose', async () => db.close());
@@ -37,12 +43,12 @@ app.get('/api/', async (_request, reply) => {
 });
 
 app.get('/api/me', async (request, reply) => {
-  const token = request.headers['azuma-session'];
+  const token = request.headers[header.toLowerCase()];
   const session = typeof token === 'string' ? sessions.authenticate(token) : undefined;
   const user = session && users.findById(session.userId);
   reply.headers(headers);
-  if (!session || !user) return reply.code(401).send({ code: 401, message: 'UNAUTHORIZED' });
-  if (session.successor) reply.header('Azuma-Session', session.successor.token);
+  if (!session || !user) return reply.code(401).send({ code: 401, message: contract.errors.get(401) });
+  if (session.successor) reply.header(header, session.successor.token);
   return { _id: { $oid: user.id }, name: user.name, icon: user.icon, status: user.status };
 });
 

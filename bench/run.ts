@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.js';
-import { spawnServer, type ServerProcess } from '../test/support/process.js';
+import { spawnServer, type ServerProcess } from '../tools/server-process.js';
 import type { KdfResult } from './kdf.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { cpuMs, memory, peakRss } from './proc.js';

@@ -1,5 +1,6 @@
 // The two ways a typed call can fail, kept apart so an app can tell "the API said no" from
 // "the API could not be reached".
+import { ERROR_MESSAGES } from '../generated/contract-facts.js';
 import type { components } from '../generated/openapi.js';
 
 /** The contract's error body: `{ code, message, detail? }`. */
@@ -11,19 +12,8 @@ export type ErrorBody = components['schemas']['Error'];
  */
 export type AzumaErrorMessage = ErrorBody['message'] | 'UNEXPECTED_RESPONSE';
 
-// A Record over the generated enum: adding a constant to the contract breaks compilation here
-// until the client knows it, so the runtime check below cannot drift from the types.
-const CONTRACT_MESSAGES: Record<ErrorBody['message'], true> = {
-  BAD_REQUEST: true,
-  UNAUTHORIZED: true,
-  NOT_FOUND: true,
-  ALREADY_EXISTS: true,
-  PAYLOAD_TOO_LARGE: true,
-  UNSUPPORTED_MEDIA_TYPE: true,
-  TOO_MANY_REQUESTS: true,
-  INTERNAL_SERVER_ERROR: true,
-  SERVICE_UNAVAILABLE: true,
-};
+// The constants the contract pins, generated from it alongside the types.
+const CONTRACT_MESSAGES: ReadonlySet<string> = new Set(Object.values(ERROR_MESSAGES));
 
 function isErrorBody(body: unknown): body is ErrorBody {
   if (typeof body !== 'object' || body === null) return false;
@@ -31,7 +21,7 @@ function isErrorBody(body: unknown): body is ErrorBody {
   return (
     typeof code === 'number' &&
     typeof message === 'string' &&
-    Object.hasOwn(CONTRACT_MESSAGES, message) &&
+    CONTRACT_MESSAGES.has(message) &&
     (detail === undefined || typeof detail === 'string')
   );
 }
@@ -43,7 +33,7 @@ export class AzumaError extends Error {
   readonly status: number;
   /** `code` of the error body; equals `status` for every answer of the contract. */
   readonly code: number;
-  /** The contract's constant, e.g. `'UNAUTHORIZED'`; safe to `switch` on. */
+  /** The contract's constant for the status; safe to `switch` on. */
   declare readonly message: AzumaErrorMessage;
   /** Human-readable text; for 400, which field broke which rule. */
   readonly detail: string | undefined;

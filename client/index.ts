@@ -1,6 +1,7 @@
 // The typed Azuma client: openapi-fetch over the generated contract types, plus the one thing the
 // reference asks every client to remember — follow the token whenever a response rotates it.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
+import { CONTRACT_VERSION, ISSUING_PATHS, SESSION_HEADER } from '../generated/contract-facts.js';
 import type { components, paths } from '../generated/openapi.js';
 import { AzumaError, AzumaNetworkError } from './errors.js';
 import { sessionFromCookieHeader, sessionFromSetCookie, withSessionCookie } from './session-cookie.js';
@@ -8,6 +9,8 @@ import { TokenStore } from './token-store.js';
 
 export { AzumaError, AzumaNetworkError, type AzumaErrorMessage, type ErrorBody } from './errors.js';
 export type { components, paths } from '../generated/openapi.js';
+/** The contract version this client was built from. */
+export { CONTRACT_VERSION };
 
 export type Version = components['schemas']['Version'];
 export type Session = components['schemas']['Session'];
@@ -22,8 +25,8 @@ export interface AzumaClientOptions {
   /** Where the API lives, e.g. `http://127.0.0.1:3000` (no `/api`). */
   baseUrl: string;
   /**
-   * `'header'` (default): the token travels in `Azuma-Session`; cookies are never sent.
-   * `'cookie'`: the `azuma_session` cookie; the browser keeps it, and in Node the client does.
+   * `'header'` (default): the token travels in the contract's session header; cookies are never sent.
+   * `'cookie'`: the contract's session cookie; the browser keeps it, and in Node the client does.
    */
   auth?: 'header' | 'cookie';
   /** A token saved from an earlier run, to resume that session. */
@@ -49,8 +52,7 @@ export interface AzumaClient {
   me(): Promise<User>;
 }
 
-const SESSION_HEADER = 'Azuma-Session';
-const ISSUING_PATHS = new Set(['/api/register', '/api/login']);
+const ISSUING: ReadonlySet<string> = new Set(ISSUING_PATHS);
 
 export function createAzumaClient(options: AzumaClientOptions): AzumaClient {
   const mode = options.auth ?? 'header';
@@ -114,7 +116,7 @@ function cookieAuth(store: TokenStore): Middleware {
 
 // Only the API's own operations issue sessions; anything else that sets a token is a rotation.
 function issuesSession(request: Request, response: Response, schemaPath: string): boolean {
-  return response.ok && request.method === 'POST' && ISSUING_PATHS.has(schemaPath);
+  return response.ok && request.method === 'POST' && ISSUING.has(schemaPath);
 }
 
 async function tokenFromBody(response: Response): Promise<string | undefined> {

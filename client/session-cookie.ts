@@ -1,10 +1,11 @@
-// Node's fetch keeps no cookies, so cookie mode keeps the one cookie Azuma uses by hand.
+// Node's fetch keeps no cookies, so cookie mode keeps the one cookie Azuma uses (the contract's
+// session cookie) by hand.
 // In a browser, Set-Cookie is never visible to scripts and Cookie cannot be set by them: these
 // helpers then find nothing and change nothing, and the browser's own jar does the work.
 
-export const SESSION_COOKIE = 'azuma_session';
+import { SESSION_COOKIE } from '../generated/contract-facts.js';
 
-/** The `azuma_session` value a response sets, if any; the last one wins, as in a browser. */
+/** The session cookie's value a response sets, if any; the last one wins, as in a browser. */
 export function sessionFromSetCookie(headers: Headers): string | undefined {
   let found: string | undefined;
   // getSetCookie keeps the lines apart. Browsers never expose Set-Cookie, so where an older one
@@ -21,7 +22,7 @@ export function sessionFromSetCookie(headers: Headers): string | undefined {
   return found;
 }
 
-/** The `azuma_session` value a request carries in its `Cookie` header, if any. */
+/** The session cookie's value a request carries in its `Cookie` header, if any. */
 export function sessionFromCookieHeader(cookie: string | null): string | undefined {
   for (const pair of (cookie ?? '').split(';')) {
     const eq = pair.indexOf('=');
@@ -30,7 +31,7 @@ export function sessionFromCookieHeader(cookie: string | null): string | undefin
   return undefined;
 }
 
-/** Adds `azuma_session` to a `Cookie` header, keeping any other cookies the app set. */
+/** Adds the session cookie to a `Cookie` header, keeping any other cookies the app set. */
 export function withSessionCookie(cookie: string | null, token: string): string {
   const pair = `${SESSION_COOKIE}=${token}`;
   return cookie ? `${cookie}; ${pair}` : pair;

@@ -5,7 +5,7 @@
 // a valid body into an "invalid" one or the other way round.
 import fc from 'fast-check';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
-import type { Contract, JsonSchema } from './contract.js';
+import type { Contract, SchemaObject } from './contract.js';
 
 /** A body that breaks the schema, and how. */
 export interface InvalidBody {
@@ -38,7 +38,7 @@ function otherTypes(types: string[]): fc.Arbitrary<unknown> {
   return fc.oneof(...Object.entries(all).filter(([type]) => !excluded.has(type)).map(([, arb]) => arb));
 }
 
-function typesOf(schema: JsonSchema): string[] {
+function typesOf(schema: SchemaObject): string[] {
   if (Array.isArray(schema.type)) return schema.type;
   return schema.type ? [schema.type] : [];
 }
@@ -51,7 +51,7 @@ function anyString(minLength: number, maxLength: number): fc.Arbitrary<string> {
   );
 }
 
-export function validValue(contract: Contract, raw: JsonSchema): fc.Arbitrary<unknown> {
+export function validValue(contract: Contract, raw: SchemaObject): fc.Arbitrary<unknown> {
   const schema = contract.resolve(raw);
   if (schema.enum) return fc.constantFrom(...schema.enum);
   const type = typesOf(schema)[0];
@@ -87,7 +87,7 @@ export function validValue(contract: Contract, raw: JsonSchema): fc.Arbitrary<un
 }
 
 /** Bodies the contract accepts, generated from `schema` and confirmed by `validate`. */
-export function validBody(contract: Contract, schema: JsonSchema, validate: ValidateFunction): fc.Arbitrary<unknown> {
+export function validBody(contract: Contract, schema: SchemaObject, validate: ValidateFunction): fc.Arbitrary<unknown> {
   return validValue(contract, schema).filter((body) => validate(body) === true);
 }
 
@@ -95,7 +95,7 @@ export function validBody(contract: Contract, schema: JsonSchema, validate: Vali
 const ODD_CHARACTERS = [' ', '@', '/', '!', '#', '%', '+', ',', ':', '<', '"', '\t', '\u0000', '😀', '\u200b'];
 
 /** The ways to break `schema` (an object schema), each as its own arbitrary. */
-export function mutations(contract: Contract, raw: JsonSchema, validate: ValidateFunction): Mutation[] {
+export function mutations(contract: Contract, raw: SchemaObject, validate: ValidateFunction): Mutation[] {
   const schema = contract.resolve(raw);
   const properties = schema.properties ?? {};
   const valid = validValue(contract, schema) as fc.Arbitrary<Record<string, unknown>>;
@@ -173,6 +173,6 @@ export function mutations(contract: Contract, raw: JsonSchema, validate: Validat
 }
 
 /** Bodies the contract rejects, each with the reason it is broken. */
-export function invalidBody(contract: Contract, schema: JsonSchema, validate: ValidateFunction): fc.Arbitrary<InvalidBody> {
+export function invalidBody(contract: Contract, schema: SchemaObject, validate: ValidateFunction): fc.Arbitrary<InvalidBody> {
   return fc.oneof(...mutations(contract, schema, validate).map(({ why, arbitrary }) => arbitrary.map((body) => ({ body, why }))));
 }

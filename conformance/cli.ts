@@ -1,20 +1,25 @@
-// `npm run conformance -- --base-url http://host:port` (or the `azuma-conformance` bin): checks the
-// Azuma server at that URL against openapi.yaml, one line per check, exit code 0 only when all pass.
+#!/usr/bin/env node
+// `azuma-conformance --base-url http://host:port` (in the repository: `npm run conformance -- …`):
+// checks the Azuma server at that URL against the contract, one line per check, exit code 0 only
+// when all pass.
 import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DEFAULT_RUNS, DEFAULT_TIMEOUT_MS, runConformance } from './index.js';
 import { formatResult, formatTally, writeJson, writeJUnit } from './report.js';
-import { CONTRACT_FILE } from './contract.js';
 import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { CONTRACT_FILE, compileContract, type Contract } from './contract.js';
 
 const USAGE = `Usage: azuma-conformance --base-url URL [options]
 
-Checks the Azuma server at URL against the contract (openapi.yaml), black-box over HTTP.
+Checks the Azuma server at URL against the Azuma contract, black-box over HTTP.
 It registers its own users with random names; run the server with its auth rate limit
 off or high (reference server: AZUMA_AUTH_RATE_LIMIT=0).
 
 Options:
   --base-url URL   the server to check, e.g. http://127.0.0.1:3000 (required)
+  --contract FILE  the OpenAPI contract to check against (default: the one this package
+                   was built with, ${fileURLToPath(CONTRACT_FILE)})
   --runs N         fuzz cases per property (default ${DEFAULT_RUNS}; properties that make the
                    server hash passwords run a quarter of N)
   --seed S         fast-check seed, to reproduce a failing run (default: random, printed)
@@ -42,6 +47,7 @@ try {
   args = parseArgs({
     options: {
       'base-url': { type: 'string' },
+      contract: { type: 'string' },
       runs: { type: 'string' },
       seed: { type: 'string' },
       only: { type: 'string', multiple: true },
@@ -68,11 +74,20 @@ const seed = integer('seed', args.seed, 0) ?? randomInt(2 ** 31 - 1);
 const timeoutMs = integer('timeout', args.timeout, 1);
 const only = args.only?.flatMap((list) => list.split(',')).map((s) => s.trim()).filter(Boolean);
 
+const contractFile = args.contract ? resolve(args.contract) : fileURLToPath(CONTRACT_FILE);
+let contract: Contract;
+try {
+  contract = compileContract(contractFile);
+} catch (error) {
+  fail(`cannot use the contract ${contractFile}: ${error instanceof Error ? error.message : String(error)}`);
+}
+
 console.log(
-  `azuma-conformance: ${baseUrl} against ${fileURLToPath(CONTRACT_FILE)} (seed ${seed}, ${runs ?? DEFAULT_RUNS} fuzz runs per property)`,
+  `azuma-conformance: ${baseUrl} against ${contractFile} ${contract.version} (seed ${seed}, ${runs ?? DEFAULT_RUNS} fuzz runs per property)`,
 );
 const report = await runConformance({
   baseUrl,
+  contract,
   ...(runs !== undefined ? { runs } : {}),
   seed,
   ...(only ? { only } : {}),

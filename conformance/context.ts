@@ -66,6 +66,11 @@ export function expectOk<T>(ex: Exchange, status = 200): T {
   return ex.json as T;
 }
 
+/** A status with the constant the contract pins for it, for titles: `409 ALREADY_EXISTS`. */
+export function statusName(contract: Contract, status: number): string {
+  return `${status} ${contract.index.errors.get(status) ?? 'error'}`;
+}
+
 /** Fails unless the response is the error `status` in the contract's error shape. */
 export function expectError(ex: Exchange, status: number, contract: Contract): ErrorBody {
   expectStatus(ex, status);

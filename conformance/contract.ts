@@ -1,55 +1,11 @@
-// The contract as the suite sees it: openapi.yaml read at run time (never a copy) and its schemas
-// compiled with Ajv, so a change to the contract changes what the suite demands.
-import { readFileSync } from 'node:fs';
+// The contract as the suite checks it: the contract module's index of openapi.yaml (the package's
+// own copy unless --contract names another) plus Ajv validators compiled from its schemas, so a
+// change to the contract changes what the suite demands.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { parse } from 'yaml';
+import { type ApiKeyScheme, CONTRACT_FILE, type Contract as ContractIndex, escapePointer, loadContract, type SchemaObject } from '../contract/index.js';
 
-/** A JSON Schema object as it appears in the contract (the subset the suite reads). */
-export interface JsonSchema {
-  $ref?: string;
-  type?: string | string[];
-  required?: string[];
-  properties?: Record<string, JsonSchema>;
-  additionalProperties?: boolean | JsonSchema;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  minimum?: number;
-  maximum?: number;
-  enum?: unknown[];
-}
-
-interface MediaType {
-  schema?: JsonSchema;
-}
-interface HeaderObject {
-  $ref?: string;
-  required?: boolean;
-  schema?: JsonSchema;
-}
-interface ResponseObject {
-  $ref?: string;
-  headers?: Record<string, HeaderObject>;
-  content?: Record<string, MediaType>;
-}
-interface OperationObject {
-  operationId?: string;
-  security?: Record<string, string[]>[];
-  requestBody?: { $ref?: string; required?: boolean; content?: Record<string, MediaType> };
-  responses?: Record<string, ResponseObject>;
-}
-interface SecurityScheme {
-  type: string;
-  in?: 'header' | 'cookie' | 'query';
-  name?: string;
-}
-interface OpenApiDocument {
-  info: { version: string; description?: string };
-  paths: Record<string, Record<string, OperationObject>>;
-  security?: Record<string, string[]>[];
-  components?: { securitySchemes?: Record<string, SecurityScheme> };
-}
+export { CONTRACT_FILE, type SchemaObject };
 
 /** One documented response header, with a validator for its values. */
 export interface DocumentedHeader {
@@ -73,24 +29,23 @@ export interface Operation {
   method: string;
   path: string;
   /** The security alternatives: each a list of schemes that must all be present (empty = public). */
-  security: SecurityScheme[][];
-  requestSchema?: JsonSchema;
+  security: ApiKeyScheme[][];
+  requestSchema?: SchemaObject;
   requestValidator?: ValidateFunction;
   responses: Map<number, DocumentedResponse>;
 }
 
 export interface Contract {
+  /** The contract module's index: version, session facts, error constants, limits. */
+  index: ContractIndex;
   version: string;
   operations: Operation[];
-  securitySchemes: Record<string, SecurityScheme>;
-  /** status → `message` constant, read from the error table in the contract's description. */
-  errorMessages: Map<number, string>;
   /** Validator of a named schema under `components/schemas`. */
   schema(name: string): ValidateFunction;
   /** The named schema itself, refs not resolved. */
-  schemaObject(name: string): JsonSchema;
+  schemaObject(name: string): SchemaObject;
   /** Resolves a `$ref` to a schema in the contract. */
-  resolve(schema: JsonSchema): JsonSchema;
+  resolve: ContractIndex['resolve'];
   /** The documented operation a request hits, if any. */
   operationFor(method: string, path: string): Operation | undefined;
   /** Ajv's errors of the last validation, as one line; `dataVar` names the value checked. */
@@ -98,115 +53,59 @@ export interface Contract {
 }
 
 const CONTRACT_ID = 'azuma-contract';
-/** The repository's contract: located relative to this package, not the caller's cwd. */
-export const CONTRACT_FILE = new URL('../openapi.yaml', import.meta.url);
 
-const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-const unescapePointer = (key: string) => key.replace(/~1/g, '/').replace(/~0/g, '~');
-
-export function loadContract(file: URL | string = CONTRACT_FILE): Contract {
-  const doc = parse(readFileSync(file, 'utf8')) as OpenApiDocument;
+export function compileContract(file: URL | string = CONTRACT_FILE): Contract {
+  const index = loadContract(file);
   const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
   addFormats.default(ajv);
   // The whole document is added as one schema so `#/components/...` refs resolve inside it; its
-  // OpenAPI keys are declared as annotation keywords so strict mode accepts the root.
-  ajv.addVocabulary(['openapi', 'info', 'servers', 'tags', 'paths', 'components', 'webhooks', 'jsonSchemaDialect', 'security', 'externalDocs']);
-  ajv.addSchema(doc as object, CONTRACT_ID);
-
-  const at = (pointer: string): unknown =>
-    pointer
-      .slice(2)
-      .split('/')
-      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[unescapePointer(key)], doc);
-  // Follows `$ref`s of non-schema objects (responses, headers) and returns the final pointer.
-  const follow = (pointer: string): string => {
-    const node = at(pointer) as { $ref?: string } | undefined;
-    return node?.$ref ? follow(node.$ref) : pointer;
-  };
+  // OpenAPI keys (and vendor extensions) are declared as annotation keywords so strict mode
+  // accepts the root.
+  const rootKeys = ['openapi', 'info', 'servers', 'tags', 'paths', 'components', 'webhooks', 'jsonSchemaDialect', 'security', 'externalDocs'];
+  ajv.addVocabulary([...new Set([...rootKeys, ...Object.keys(index.document).filter((key) => key.startsWith('x-'))])]);
+  ajv.addSchema(index.document as object, CONTRACT_ID);
   const validator = (pointer: string): ValidateFunction => {
     const validate = ajv.getSchema(`${CONTRACT_ID}${pointer}`);
-    if (!validate) throw new Error(`openapi.yaml has no schema at ${pointer}`);
+    if (!validate) throw new Error(`${index.file} has no schema at ${pointer}`);
     return validate;
   };
 
-  const resolve = (schema: JsonSchema): JsonSchema => (schema.$ref ? resolve(at(schema.$ref) as JsonSchema) : schema);
-
-  const schemes = doc.components?.securitySchemes ?? {};
-  const operations: Operation[] = [];
-  for (const [path, item] of Object.entries(doc.paths)) {
-    for (const [method, op] of Object.entries(item)) {
-      if (!['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'].includes(method)) continue;
-      const base = `#/paths/${escapePointer(path)}/${method}`;
-      const responses = new Map<number, DocumentedResponse>();
-      for (const status of Object.keys(op.responses ?? {})) {
-        const responsePointer = follow(`${base}/responses/${status}`);
-        const response = at(responsePointer) as ResponseObject;
-        const headers: DocumentedHeader[] = Object.keys(response.headers ?? {}).map((name) => {
-          const headerPointer = follow(`${responsePointer}/headers/${escapePointer(name)}`);
-          const header = at(headerPointer) as HeaderObject;
-          const type = header.schema ? resolve(header.schema).type : undefined;
-          return {
-            name,
-            required: header.required === true,
-            numeric: type === 'integer' || type === 'number',
-            validate: validator(`${headerPointer}/schema`),
-          };
-        });
-        const json = response.content?.['application/json'];
-        responses.set(Number(status), {
-          status: Number(status),
-          headers,
-          ...(json?.schema ? { body: validator(`${responsePointer}/content/application~1json/schema`) } : {}),
-        });
-      }
-      const bodyPointer = op.requestBody ? follow(`${base}/requestBody`) : undefined;
-      const requestSchema = bodyPointer ? (at(`${bodyPointer}/content/application~1json/schema`) as JsonSchema | undefined) : undefined;
-      const security = (op.security ?? doc.security ?? []).map((requirement) =>
-        Object.keys(requirement).map((name) => {
-          const scheme = schemes[name];
-          if (!scheme) throw new Error(`openapi.yaml: ${op.operationId} uses unknown security scheme ${name}`);
-          return scheme;
-        }),
-      );
-      operations.push({
-        id: op.operationId ?? `${method.toUpperCase()} ${path}`,
-        method: method.toUpperCase(),
-        path,
-        security: security.filter((alternative) => alternative.length > 0),
-        ...(requestSchema
-          ? { requestSchema, requestValidator: validator(`${bodyPointer}/content/application~1json/schema`) }
-          : {}),
-        responses,
-      });
-    }
-  }
-
-  const errorMessages = new Map<number, string>();
-  for (const match of (doc.info.description ?? '').matchAll(/^\|\s*(\d{3})\s*\|\s*`([A-Z_]+)`/gm)) {
-    errorMessages.set(Number(match[1]), match[2]!);
-  }
-
-  const pathPatterns = operations.map((op) => ({
-    op,
-    re: new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`),
-  }));
+  const operations = index.operations.map(
+    (op): Operation => ({
+      id: op.id,
+      method: op.method,
+      path: op.path,
+      security: op.security.map((alternative) => alternative.map((name) => index.securitySchemes[name]!)),
+      ...(op.requestSchema ? { requestSchema: index.at<SchemaObject>(op.requestSchema), requestValidator: validator(op.requestSchema) } : {}),
+      responses: new Map(
+        [...op.responses].map(([status, response]) => [
+          status,
+          {
+            status,
+            headers: response.headers.map((header) => ({ ...header, validate: validator(header.schema) })),
+            ...(response.bodySchema ? { body: validator(response.bodySchema) } : {}),
+          },
+        ]),
+      ),
+    }),
+  );
+  const byIndex = new Map(index.operations.map((op, i) => [op, operations[i]!]));
 
   return {
-    version: doc.info.version,
+    index,
+    version: index.version,
     operations,
-    securitySchemes: schemes,
-    errorMessages,
     schema: (name) => validator(`#/components/schemas/${escapePointer(name)}`),
-    schemaObject: (name) => {
-      const schema = at(`#/components/schemas/${escapePointer(name)}`) as JsonSchema | undefined;
-      if (!schema) throw new Error(`openapi.yaml has no schema ${name}`);
-      return schema;
-    },
-    resolve,
+    schemaObject: (name) => index.at<SchemaObject | undefined>(`#/components/schemas/${escapePointer(name)}`) ?? raise(`${index.file} has no schema ${name}`),
+    resolve: index.resolve,
     operationFor: (method, path) => {
-      const bare = path.split('?')[0]!;
-      return pathPatterns.find(({ op, re }) => op.method === method.toUpperCase() && re.test(bare))?.op;
+      const op = index.operationFor(method, path);
+      return op && byIndex.get(op);
     },
     describeErrors: (validate, dataVar = 'body') => ajv.errorsText(validate.errors, { dataVar, separator: '; ' }),
   };
+}
+
+function raise(message: string): never {
+  throw new Error(message);
 }

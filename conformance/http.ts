@@ -47,14 +47,6 @@ export interface SessionChannels {
   header: string;
 }
 
-export function sessionChannels(contract: Contract): SessionChannels {
-  const schemes = Object.values(contract.securitySchemes);
-  const cookie = schemes.find((s) => s.type === 'apiKey' && s.in === 'cookie')?.name;
-  const header = schemes.find((s) => s.type === 'apiKey' && s.in === 'header')?.name;
-  if (!cookie || !header) throw new Error('openapi.yaml must define an apiKey cookie scheme and an apiKey header scheme');
-  return { cookie, header };
-}
-
 /** The value a `Set-Cookie` line gives `name`, if it sets that cookie. */
 export function cookieValue(setCookie: string, name: string): string | undefined {
   const [pair] = setCookie.split(';');
@@ -80,7 +72,7 @@ export class Http {
     private readonly contract: Contract,
     private readonly timeoutMs: number,
   ) {
-    this.channels = sessionChannels(contract);
+    this.channels = { cookie: contract.index.session.cookie, header: contract.index.session.header };
   }
 
   async send(spec: RequestSpec): Promise<Exchange> {
@@ -165,7 +157,7 @@ export class Http {
     // The error table of the contract: `code` repeats the status, `message` is that status's constant.
     if (ex.status >= 400 && isRecord(ex.json)) {
       if ('code' in ex.json && ex.json.code !== ex.status) out.push(`error code ${String(ex.json.code)} differs from the status ${ex.status}`);
-      const expected = contract.errorMessages.get(ex.status);
+      const expected = contract.index.errors.get(ex.status);
       if (expected && 'message' in ex.json && ex.json.message !== expected) {
         out.push(`error message ${JSON.stringify(ex.json.message)} should be ${expected} for status ${ex.status}`);
       }

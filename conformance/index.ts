@@ -1,7 +1,7 @@
 // The suite as a library: `runConformance` checks one server at a URL and returns the report; the
 // CLI and our own tests both call it.
 import { randomInt } from 'node:crypto';
-import { loadContract, type Contract } from './contract.js';
+import { CONTRACT_FILE, compileContract, type Contract } from './contract.js';
 import { createContext } from './context.js';
 import { Http } from './http.js';
 import { runChecks, type Check, type CheckResult, type Report } from './runner.js';
@@ -13,6 +13,7 @@ import { fuzzChecks } from './checks/fuzz.js';
 import { refreshChecks } from './checks/refresh.js';
 import { validationChecks } from './checks/validation.js';
 
+export { CONTRACT_FILE, compileContract, type Contract } from './contract.js';
 export type { Check, CheckResult, Report } from './runner.js';
 
 export interface ConformanceOptions {
@@ -26,6 +27,8 @@ export interface ConformanceOptions {
   only?: string[];
   /** Per-request timeout in ms. */
   timeoutMs?: number;
+  /** The contract to check against, compiled or as a file; the package's own copy unless told. */
+  contract?: Contract | string | URL;
   /** Called as each check ends, e.g. to print it. */
   onResult?: (result: CheckResult) => void;
 }
@@ -40,7 +43,7 @@ export function allChecks(contract: Contract): Check[] {
     ...accountChecks(contract),
     ...authChecks(contract),
     ...validationChecks(contract),
-    ...refreshChecks(),
+    ...refreshChecks(contract),
     ...fuzzChecks(contract),
     ...contractChecks(contract),
   ];
@@ -48,7 +51,7 @@ export function allChecks(contract: Contract): Check[] {
 
 export async function runConformance(options: ConformanceOptions): Promise<Report> {
   const started = Date.now();
-  const contract = loadContract();
+  const contract = typeof options.contract === 'object' && 'index' in options.contract ? options.contract : compileContract(options.contract ?? CONTRACT_FILE);
   const seed = options.seed ?? randomInt(2 ** 31 - 1);
   const runs = options.runs ?? DEFAULT_RUNS;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');

@@ -3,7 +3,7 @@
 // name. Register, log in, show who we are. Token rotation needs no code here: the client follows it.
 //
 //   npm run build && AZUMA_URL=http://127.0.0.1:3000 node examples/quickstart.mjs [name] [cookie]
-import { AzumaError, createAzumaClient } from 'azuma';
+import { AzumaError, createAzumaClient } from '@azuma/client';
 
 const baseUrl = process.env.AZUMA_URL ?? 'http://127.0.0.1:3000';
 const name = process.argv[2] ?? `quickstart_${Date.now().toString(36)}`;

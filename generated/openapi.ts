@@ -171,7 +171,12 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code: 400;
+                    /** @constant */
+                    message: "BAD_REQUEST";
+                };
             };
         };
         /** @description No credential, an unknown or expired token, or a wrong name or password. */
@@ -180,7 +185,26 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code: 401;
+                    /** @constant */
+                    message: "UNAUTHORIZED";
+                };
+            };
+        };
+        /** @description No route matches the method and path. */
+        NotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code: 404;
+                    /** @constant */
+                    message: "NOT_FOUND";
+                };
             };
         };
         /** @description The name is already taken (case-insensitively). */
@@ -189,7 +213,12 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code: 409;
+                    /** @constant */
+                    message: "ALREADY_EXISTS";
+                };
             };
         };
         /** @description The body is over the limit (16 KiB). */
@@ -198,7 +227,12 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code: 413;
+                    /** @constant */
+                    message: "PAYLOAD_TOO_LARGE";
+                };
             };
         };
         /** @description The body is not `application/json`. */
@@ -207,7 +241,12 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code: 415;
+                    /** @constant */
+                    message: "UNSUPPORTED_MEDIA_TYPE";
+                };
             };
         };
         /** @description Too many login or register attempts from this client; wait `Retry-After` seconds. */
@@ -217,7 +256,12 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code: 429;
+                    /** @constant */
+                    message: "TOO_MANY_REQUESTS";
+                };
             };
         };
         /** @description Something unexpected went wrong; the body never carries internals. */
@@ -226,17 +270,30 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code: 500;
+                    /** @constant */
+                    message: "INTERNAL_SERVER_ERROR";
+                };
             };
         };
-        /** @description The server sheds load (the password-hashing queue is full); wait `Retry-After` seconds. */
+        /**
+         * @description The server sheds load (the password-hashing queue is full) or is shutting down; wait
+         *     `Retry-After` seconds, or try another instance.
+         */
         ServiceUnavailable: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
                 [name: string]: unknown;
             };
             content: {
-                "application/json": components["schemas"]["Error"];
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code: 503;
+                    /** @constant */
+                    message: "SERVICE_UNAVAILABLE";
+                };
             };
         };
     };
@@ -287,6 +344,7 @@ export interface operations {
                 };
             };
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     registerUser: {
@@ -357,6 +415,7 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
 }

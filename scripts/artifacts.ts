@@ -1,10 +1,12 @@
-// Builds what grows from openapi.yaml (generated types, rendered docs) or, with --check, rebuilds
+// Builds what grows from openapi.yaml (generated types, the client's facts, rendered docs) or, with --check, rebuilds
 // them into a temp folder and fails when the committed copies differ: drift fails CI.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { renderClientFacts } from '../contract/client-facts.js';
+import { loadContract } from '../contract/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
@@ -20,6 +22,10 @@ const artifacts: Record<string, Artifact> = {
     path: 'generated/openapi.ts',
     build: (out) =>
       run(bin('openapi-typescript'), ['openapi.yaml', '--redocly', 'scripts/redocly-generate.yaml', '-o', out]),
+  },
+  facts: {
+    path: 'generated/contract-facts.ts',
+    build: (out) => writeFileSync(out, renderClientFacts(loadContract(join(root, 'openapi.yaml')))),
   },
   docs: {
     path: 'docs/index.html',

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 
 // Configuration is read from the environment once, at start-up, and frozen. A bad value stops
@@ -26,8 +27,6 @@ export interface Config {
   hashConcurrency: number;
   /** AZUMA_HASH_QUEUE: hashes allowed to wait; beyond it the server answers 503. */
   hashQueueLimit: number;
-  /** Largest accepted request body in bytes (contract-notes: 16 KiB). */
-  bodyLimit: number;
 }
 
 export class ConfigError extends Error {
@@ -73,11 +72,29 @@ function origins(env: Env, name: string): string[] {
   });
 }
 
+// The names proxy-addr (Fastify's trustProxy) understands besides addresses and CIDR ranges.
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An IP address, a CIDR range (`10.0.0.0/8`, `fd00::/8`) or one of proxy-addr's named ranges. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_RANGES.includes(entry) || isIP(entry) !== 0) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  return family !== 0 && extra === undefined && /^\d{1,3}$/.test(prefix ?? '') && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 function trustProxy(env: Env, name: string): boolean | string {
   const raw = env[name]?.trim();
   if (!raw || raw === 'false') return false;
   if (raw === 'true') return true;
-  return raw;
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const bad = entries.find((entry) => !isProxyEntry(entry));
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `${name} must be 'true', 'false' or a comma-separated list of proxy addresses or CIDR ranges (or ${PROXY_RANGES.join(', ')}), got '${bad}'`,
+    );
+  }
+  return entries.join(',');
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -100,6 +117,5 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     hashConcurrency: integer(env, 'AZUMA_HASH_CONCURRENCY', availableParallelism(), 1, 64),
     hashQueueLimit: integer(env, 'AZUMA_HASH_QUEUE', 128, 0, 100_000),
-    bodyLimit: 16 * 1024,
   });
 }

@@ -5,11 +5,11 @@ export interface SessionCookies {
   set(reply: FastifyReply, session: IssuedSession): void;
 }
 
-/** `azuma_session=…; Max-Age=…; Path=/; HttpOnly; SameSite=Lax[; Secure]`, as the contract fixes. */
-export function sessionCookies(secure: boolean, now: () => number): SessionCookies {
+/** `<cookie>=…; Max-Age=…; Path=/; HttpOnly; SameSite=Lax[; Secure]`, as the contract fixes; the name is the contract's. */
+export function sessionCookies(name: string, secure: boolean, now: () => number): SessionCookies {
   return {
     set(reply, session) {
-      reply.setCookie('azuma_session', session.token, {
+      reply.setCookie(name, session.token, {
         maxAge: Math.max(0, Math.round((session.expiresAt - now()) / 1000)),
         path: '/',
         httpOnly: true,

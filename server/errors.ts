@@ -1,21 +1,10 @@
 import type { Socket } from 'node:net';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyReply } from 'fastify';
+import fp from 'fastify-plugin';
 import type { components } from '../generated/openapi.js';
+import { HashingBusyError } from './auth/passwords.js';
 
 export type ErrorBody = components['schemas']['Error'];
-type ErrorMessage = ErrorBody['message'];
-
-const MESSAGES: Record<number, ErrorMessage> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  404: 'NOT_FOUND',
-  409: 'ALREADY_EXISTS',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'TOO_MANY_REQUESTS',
-  500: 'INTERNAL_SERVER_ERROR',
-  503: 'SERVICE_UNAVAILABLE',
-};
 
 /** The 401 detail for a request no live session token opened, by cookie or header. */
 export const NO_SESSION_DETAIL = 'a live session token is required, by cookie or header';
@@ -27,27 +16,28 @@ export class ApiError extends Error {
     readonly detail?: string,
     readonly headers: Record<string, string> = {},
   ) {
-    super(detail ?? MESSAGES[statusCode]);
+    super(detail ?? `HTTP ${statusCode}`);
   }
 }
 
+/** Builds error bodies; the one place a status becomes its contract constant. */
+export type ErrorBodies = (status: number, detail?: string) => ErrorBody;
+
 /**
- * The status to send for a failure: one of the contract's constants. A 4xx with no constant of
- * its own (405, 408, 431, …) is sent as 400, so `code` always equals the HTTP status.
+ * Error bodies with the constants the contract pins per status. A 4xx with no constant of its own
+ * (405, 408, 431, …) is sent as 400, anything else as 500, so `code` always equals the status.
  */
-function contractStatus(status: number): number {
-  if (MESSAGES[status]) return status;
-  return status >= 400 && status < 500 ? 400 : 500;
-}
-
-export function errorBody(status: number, detail?: string): ErrorBody {
-  const code = contractStatus(status);
-  return detail === undefined ? { code, message: MESSAGES[code]! } : { code, message: MESSAGES[code]!, detail };
-}
-
-function sendError(reply: FastifyReply, status: number, detail?: string) {
-  const body = errorBody(status, detail);
-  return reply.code(body.code).send(body);
+export function errorBodies(messages: ReadonlyMap<number, string>): ErrorBodies {
+  const known = (status: number) => (messages.has(status) ? status : status >= 400 && status < 500 ? 400 : 500);
+  for (const status of [400, 500]) {
+    if (!messages.has(status)) throw new Error(`the contract pins no error constant for ${status}`);
+  }
+  return (status, detail) => {
+    const code = known(status);
+    // The contract's own map: the generated union type and these values come from one file.
+    const message = messages.get(code) as ErrorBody['message'];
+    return detail === undefined ? { code, message } : { code, message, detail };
+  };
 }
 
 interface ValidationIssue {
@@ -79,41 +69,50 @@ const FASTIFY_ERRORS: Record<string, { status: number; detail: (e: FastifyError)
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, detail: () => 'the body is not valid JSON' },
 };
 
-/** One error shape from every layer: validation, security, body parsing, routing and crashes. */
-export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((error: FastifyError & { validation?: ValidationIssue[]; headers?: Record<string, string> }, request, reply) => {
-    if (error instanceof ApiError) {
-      return sendError(reply.headers(error.headers), error.statusCode, error.detail);
-    }
-    if (error.validation) {
-      return sendError(reply, 400, validationDetail(error.validationContext, error.validation[0]));
-    }
-    const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
-    if (known) {
-      const detail = known.status === 413 ? `the body is larger than ${bodyLimit} bytes` : known.detail(error);
-      return sendError(reply, known.status, detail);
-    }
-    const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
-    if (status >= 500) {
-      // The message of a server-side failure may name internals: log it, never send it.
-      request.log.error({ err: error }, 'unhandled error');
-      return sendError(reply, status);
-    }
-    // Other 4xx raised by Fastify itself; its own message names no internals.
-    return sendError(reply, status, error.message);
-  });
+/**
+ * The one error shape from every layer: validation, security, body parsing, routing and crashes.
+ * A plugin without encapsulation, so its handlers serve the whole app.
+ */
+export const errorShape = fp<{ bodies: ErrorBodies; bodyLimit: number }>(
+  async (app, { bodies, bodyLimit }) => {
+    const send = (reply: FastifyReply, status: number, detail?: string) => {
+      const body = bodies(status, detail);
+      return reply.code(body.code).send(body);
+    };
+    app.setErrorHandler((error: FastifyError & { validation?: ValidationIssue[] }, request, reply) => {
+      if (error instanceof ApiError) return send(reply.headers(error.headers), error.statusCode, error.detail);
+      if (error instanceof HashingBusyError) {
+        return send(reply.header('Retry-After', '1'), 503, 'the server is busy hashing passwords; retry in 1 second');
+      }
+      if (error.validation) return send(reply, 400, validationDetail(error.validationContext, error.validation[0]));
+      const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
+      if (known) {
+        const detail = known.status === 413 ? `the body is larger than ${bodyLimit} bytes` : known.detail(error);
+        return send(reply, known.status, detail);
+      }
+      const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
+      if (status >= 500) {
+        // The message of a server-side failure may name internals: log it, never send it.
+        request.log.error({ err: error }, 'unhandled error');
+        return send(reply, status);
+      }
+      // Other 4xx raised by Fastify itself; its own message names no internals.
+      return send(reply, status, error.message);
+    });
 
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]!.slice(0, 200);
-    void sendError(reply, 404, `no route for ${request.method} ${path}`);
-  });
-}
+    app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0]!.slice(0, 200);
+      void send(reply, 404, `no route for ${request.method} ${path}`);
+    });
+  },
+  { name: 'azuma-error-shape' },
+);
 
 /**
  * Failures Node's HTTP parser meets before Fastify sees a request (oversized headers, garbage):
  * answered in the one error shape too, then the socket is closed as Node would.
  */
-export function clientErrorHandler(maxHeaderSize: number) {
+export function clientErrorHandler(bodies: ErrorBodies, maxHeaderSize: number) {
   return (error: NodeJS.ErrnoException, socket: Socket) => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
     const detail =
@@ -122,7 +121,7 @@ export function clientErrorHandler(maxHeaderSize: number) {
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? 'the request took too long to arrive'
           : 'the request is not valid HTTP';
-    const body = JSON.stringify(errorBody(400, detail));
+    const body = JSON.stringify(bodies(400, detail));
     if (socket.writable) {
       socket.write(
         `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

@@ -1,17 +1,28 @@
-// npm start: read config → build the app (opening the database) → listen; close cleanly on signals.
+#!/usr/bin/env node
+// azuma-server (and `npm start`): read config → build the app (opening the database) → listen;
+// close cleanly on signals. Whatever stops start-up is one line naming the setting to change.
 import { buildApp } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig } from './config.js';
 
-let config;
+function stop(message: string): never {
+  console.error(`azuma: ${message}`);
+  process.exit(1);
+}
+
+const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+let config: Config;
 try {
   config = loadConfig(process.env);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
-  console.error(`azuma: ${error.message}`);
-  process.exit(1);
+  stop(error.message);
 }
 
-const app = await buildApp(config);
+const app = await buildApp(config).catch((error: unknown) => {
+  if (error instanceof ConfigError) stop(error.message);
+  throw error;
+});
 // Requests that could hang forever must not keep a shutdown waiting forever.
 app.server.requestTimeout = 30_000;
 app.server.headersTimeout = 10_000;
@@ -33,4 +44,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-await app.listen({ host: config.host, port: config.port });
+try {
+  await app.listen({ host: config.host, port: config.port });
+} catch (error) {
+  await app.close();
+  stop(`cannot listen on AZUMA_HOST='${config.host}' AZUMA_PORT=${config.port}: ${reason(error)}`);
+}

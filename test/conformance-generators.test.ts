@@ -3,9 +3,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { mutations, validBody } from '../conformance/arbitraries.js';
-import { loadContract } from '../conformance/contract.js';
+import { compileContract } from '../conformance/contract.js';
 
-const contract = loadContract();
+const contract = compileContract();
 const withBodies = contract.operations.filter((op) => op.requestSchema && op.requestValidator);
 
 /** The JSON Schema keyword a mutation is meant to break, read from its description. */

@@ -208,17 +208,17 @@ describe('conformance suite against deliberately broken servers', () => {
 });
 
 describe('the azuma-conformance command', () => {
-  const bin = fileURLToPath(new URL('../conformance/bin.mjs', import.meta.url));
+  const root = fileURLToPath(new URL('..', import.meta.url));
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'azuma-conformance-'));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs the real bin from an unrelated folder: it must find the contract on its own. */
+  /** Runs the CLI's source as `npm run conformance` does; test/products.test.ts runs the installed bin. */
   const cli = (args: string[]) =>
     new Promise<{ code: number; lines: string[] }>((resolve) => {
-      execFile(process.execPath, [bin, ...args], { cwd: dir }, (error, stdout) => {
+      execFile(process.execPath, ['--import', 'tsx', 'conformance/cli.ts', ...args], { cwd: root }, (error, stdout) => {
         resolve({ code: error ? Number(error.code ?? 1) : 0, lines: stdout.trimEnd().split('\n') });
       });
     });
@@ -226,7 +226,7 @@ describe('the azuma-conformance command', () => {
   it('when run against our server, then it exits 0, ends with the tally and writes JSON and JUnit reports', async () => {
     const server = await startServer({ sessionTtlSeconds: SHORT_TTL });
     try {
-      const { code, lines } = await cli(['--base-url', server.url, '--runs', '4', '--seed', '7', '--json', 'report.json', '--junit', 'report.xml']);
+      const { code, lines } = await cli(['--base-url', server.url, '--runs', '4', '--seed', '7', '--json', join(dir, 'report.json'), '--junit', join(dir, 'report.xml')]);
       expect(lines[0]).toContain('seed 7');
       expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, 1 skipped$/);
       expect(code).toBe(0);

@@ -1,21 +1,18 @@
-// The contract's structure: what every other part of the project relies on being there.
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+// The contract's structure: what every other part of the project relies on being there, and the
+// machine-readable facts agreeing with the prose a reader sees.
 import { describe, expect, it } from 'vitest';
+import { loadContract } from '../contract/index.js';
 import { schemaErrors } from './support/contract.js';
 
+const contract = loadContract();
 type Json = Record<string, any>;
-const contract: Json = parse(readFileSync(new URL('../openapi.yaml', import.meta.url), 'utf8'));
-const operations = Object.entries(contract.paths as Json).flatMap(([path, item]) =>
-  Object.entries(item as Json).map(([method, op]) => ({ path, method, op: op as Json })),
-);
-const ref = (r: string): Json =>
-  r.slice(2).split('/').reduce((node: Json, key) => node[key.replace(/~1/g, '/').replace(/~0/g, '~')], contract);
-const deref = (node: Json): Json => (node.$ref ? deref(ref(node.$ref)) : node);
+const doc = contract.document as unknown as Json;
+const operations = contract.operations.map((op) => ({ ...op, op: contract.at<Json>(`#/paths/${op.path.replace(/\//g, '~1')}/${op.method.toLowerCase()}`) }));
+const deref = (node: Json): Json => (node.$ref ? deref(contract.at<Json>(contract.follow(node.$ref))) : node);
 
 describe('openapi.yaml', () => {
   it('when read, then it has exactly the four operations of the reference with verbNoun ids', () => {
-    expect(operations.map(({ method, path, op }) => `${method.toUpperCase()} ${path} ${op.operationId}`).sort()).toEqual([
+    expect(operations.map(({ method, path, id }) => `${method} ${path} ${id}`).sort()).toEqual([
       'GET /api/ getVersion',
       'GET /api/me getMe',
       'POST /api/login loginUser',
@@ -31,23 +28,24 @@ describe('openapi.yaml', () => {
   it('when an operation can fail, then it references the shared error responses', () => {
     const codes = Object.fromEntries(operations.map(({ op }) => [op.operationId, Object.keys(op.responses).sort()]));
     expect(codes).toEqual({
-      getVersion: ['200', '500'],
+      getVersion: ['200', '500', '503'],
       registerUser: ['200', '400', '409', '413', '415', '429', '500', '503'],
       loginUser: ['200', '400', '401', '413', '415', '429', '500', '503'],
-      getMe: ['200', '401', '500'],
+      getMe: ['200', '401', '500', '503'],
     });
     for (const { op } of operations) {
       for (const [status, response] of Object.entries(op.responses as Json)) {
         if (status.startsWith('2')) continue;
         expect(response.$ref, `${op.operationId} ${status}`).toMatch(/^#\/components\/responses\//);
         const schema = deref(response).content['application/json'].schema;
-        expect(schema.$ref).toBe('#/components/schemas/Error');
+        expect(schema.allOf[0].$ref).toBe('#/components/schemas/Error');
+        expect(contract.errors.get(Number(status)), `${op.operationId} ${status} pins its constant`).toBeDefined();
       }
     }
   });
 
   it('when secured, then /api/me accepts cookie or header auth and public operations say so', () => {
-    expect(contract.components.securitySchemes).toEqual({
+    expect(doc.components.securitySchemes).toEqual({
       cookieAuth: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'azuma_session' }),
       headerAuth: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'Azuma-Session' }),
     });
@@ -61,16 +59,16 @@ describe('openapi.yaml', () => {
   });
 
   it('when a token can be refreshed or issued, then the response headers are documented', () => {
-    const me = contract.paths['/api/me'].get.responses['200'];
+    const me = doc.paths['/api/me'].get.responses['200'];
     expect(Object.keys(me.headers).sort()).toEqual(['Azuma-Session', 'Set-Cookie']);
     for (const path of ['/api/register', '/api/login']) {
-      const created = deref(contract.paths[path].post.responses['200']);
+      const created = deref(doc.paths[path].post.responses['200']);
       expect(deref(created.headers['Set-Cookie']).required).toBe(true);
     }
   });
 
   it('when the error messages are listed, then they are exactly the constants of the contract notes', () => {
-    expect(contract.components.schemas.Error.properties.message.enum).toEqual([
+    expect(doc.components.schemas.Error.properties.message.enum).toEqual([
       'BAD_REQUEST',
       'UNAUTHORIZED',
       'NOT_FOUND',
@@ -83,6 +81,36 @@ describe('openapi.yaml', () => {
     ]);
   });
 
+  it('when the error table is read, then each row is a status the schemas pin, with the same constant, and the enum lists them all', () => {
+    const table = [...(contract.document.info.description ?? '').matchAll(/^\|\s*(\d{3})\s*\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => [Number(m[1]), m[2]]);
+    expect(table.length).toBeGreaterThan(0);
+    expect(new Map(table as [number, string][])).toEqual(contract.errors);
+    expect([...contract.errors.values()].sort()).toEqual([...doc.components.schemas.Error.properties.message.enum].sort());
+  });
+
+  it('when the prose states a window or a limit, then x-azuma states the same', () => {
+    const days = contract.limits.refreshWindowSeconds / 86_400;
+    const prose = JSON.stringify(contract.document);
+    const windows = [...prose.matchAll(/within (?:the next )?(\d+) days/g)].map((m) => Number(m[1]));
+    expect(windows.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(windows)).toEqual(new Set([days]));
+    const kib = (bytes: number) => `${bytes / 1024} KiB`;
+    const limits = [...prose.matchAll(/(\d+) KiB/g)].map((m) => `${m[1]} KiB`);
+    expect(new Set(limits)).toEqual(new Set([kib(contract.limits.requestBodyLimitBytes), kib(contract.limits.requestHeaderLimitBytes)]));
+    expect(prose).toMatch(new RegExp(`body over the limit \\(${kib(contract.limits.requestBodyLimitBytes)}\\)`));
+    expect(prose).toMatch(new RegExp(`headers over ${kib(contract.limits.requestHeaderLimitBytes)}`));
+  });
+
+  it('when the contract module reads it, then it hands out the session facts of the schemes and schemas', () => {
+    expect(contract.session).toEqual({
+      cookie: doc.components.securitySchemes.cookieAuth.name,
+      header: doc.components.securitySchemes.headerAuth.name,
+      tokenPattern: new RegExp(doc.components.schemas.Token.pattern),
+      refreshWindowMs: contract.limits.refreshWindowSeconds * 1000,
+      issuingPaths: ['/api/register', '/api/login'],
+    });
+  });
+
   it('when Fastify compiles the schemas, then they use only keywords draft-07 Ajv knows', () => {
     const found: string[] = [];
     const walk = (node: unknown, path: string): void => {
@@ -93,8 +121,9 @@ describe('openapi.yaml', () => {
         walk(value, `${path}/${key}`);
       }
     };
-    walk(contract.paths, '#/paths');
-    walk(contract.components.schemas, '#/components/schemas');
+    walk(doc.paths, '#/paths');
+    walk(doc.components.schemas, '#/components/schemas');
+    walk(doc.components.responses, '#/components/responses');
     expect(found).toEqual([]);
   });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnServer } from './support/process.js';
+import { spawnServer } from '../tools/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-durability-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runServerExpectingFailure, spawnServer } from './support/process.js';
+import { runServerExpectingFailure, spawnServer } from '../tools/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-process-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

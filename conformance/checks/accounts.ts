@@ -10,8 +10,7 @@ import {
   serverTime,
   sessionCookies,
   type Session,
-  type User,
-} from '../context.js';
+  type User, statusName, } from '../context.js';
 import { CheckFailed, type Exchange } from '../http.js';
 import type { Check } from '../runner.js';
 
@@ -100,7 +99,7 @@ export function accountChecks(contract: Contract): Check[] {
     },
     {
       id: 'accounts.duplicate-name',
-      title: 'registering a name that is taken answers 409 ALREADY_EXISTS',
+      title: `registering a name that is taken answers ${statusName(contract, 409)}`,
       async run(ctx) {
         const account = await ctx.account('main');
         const ex = await ctx.http.send({
@@ -114,7 +113,7 @@ export function accountChecks(contract: Contract): Check[] {
     },
     {
       id: 'accounts.case-variant-name',
-      title: 'a name differing only in letter case (Unicode too) is taken: 409 ALREADY_EXISTS',
+      title: `a name differing only in letter case (Unicode too) is taken: ${statusName(contract, 409)}`,
       async run(ctx) {
         const account = await ctx.account('unicode', 'Ærø');
         const variant = swapCase(account.name);
@@ -151,7 +150,7 @@ export function accountChecks(contract: Contract): Check[] {
     },
     {
       id: 'accounts.wrong-password',
-      title: 'login with a wrong password answers 401 UNAUTHORIZED',
+      title: `login with a wrong password answers ${statusName(contract, 401)}`,
       async run(ctx) {
         const account = await ctx.account('main');
         const ex = await ctx.http.send({

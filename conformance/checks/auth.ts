@@ -1,17 +1,15 @@
 // Authentication on the secured operation: 401 in the error shape without a live credential,
 // cookie and header auth, and the cookie winning when both are live.
-import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { validBody } from '../arbitraries.js';
 import type { Contract } from '../contract.js';
-import { expectError, expectOk, type Context, type User } from '../context.js';
+import { expectError, expectOk, type Context, type User, statusName } from '../context.js';
 import { CheckFailed, type Credentials } from '../http.js';
 import { Skipped, type Check } from '../runner.js';
 
-/** A token of the documented shape that no server issued. */
-export function unknownToken(): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  return [...randomBytes(64)].map((b) => alphabet[b % alphabet.length]).join('');
+/** A token of the contract's shape that no server issued. */
+export function unknownToken(contract: Contract): string {
+  return fc.sample(fc.stringMatching(contract.index.session.tokenPattern), 1)[0]!;
 }
 
 function me(ctx: Context, auth: Credentials, label: string) {
@@ -48,9 +46,9 @@ export function authChecks(contract: Contract): Check[] {
   };
 
   return [
-    unauthorized('auth.no-credential', 'every secured operation without a credential answers 401 UNAUTHORIZED', () => undefined, 'no credential'),
-    unauthorized('auth.bad-cookie', 'every secured operation with an unknown token in the cookie answers 401', () => ({ cookie: unknownToken() }), 'an unknown cookie token'),
-    unauthorized('auth.bad-header', 'every secured operation with an unknown token in the header answers 401', () => ({ header: unknownToken() }), 'an unknown header token'),
+    unauthorized('auth.no-credential', `every secured operation without a credential answers ${statusName(contract, 401)}`, () => undefined, 'no credential'),
+    unauthorized('auth.bad-cookie', 'every secured operation with an unknown token in the cookie answers 401', () => ({ cookie: unknownToken(contract) }), 'an unknown cookie token'),
+    unauthorized('auth.bad-header', 'every secured operation with an unknown token in the header answers 401', () => ({ header: unknownToken(contract) }), 'an unknown header token'),
     unauthorized(
       'auth.malformed-header',
       'every secured operation with a header token of the wrong shape answers 401, not 400 or 500',
@@ -97,7 +95,7 @@ export function authChecks(contract: Contract): Check[] {
       title: 'a dead token in the cookie does not hide a live token in the header',
       async run(ctx) {
         const account = await ctx.account('main');
-        await expectUser(ctx, { cookie: unknownToken(), header: account.session.token }, 'an unknown cookie token and a live header token', account.name);
+        await expectUser(ctx, { cookie: unknownToken(contract), header: account.session.token }, 'an unknown cookie token and a live header token', account.name);
       },
     },
   ];

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { validBody } from '../arbitraries.js';
 import type { Contract } from '../contract.js';
-import { expectConforms, expectError, expectOk } from '../context.js';
+import { expectConforms, expectError, expectOk, statusName } from '../context.js';
 import { CheckFailed, type Credentials } from '../http.js';
 import type { Check } from '../runner.js';
 
@@ -57,7 +57,7 @@ export function basicChecks(contract: Contract): Check[] {
     ),
     {
       id: 'routing.unknown-route',
-      title: 'an unknown route or method answers 404 NOT_FOUND in the error shape',
+      title: `an unknown route or method answers ${statusName(contract, 404)} in the error shape`,
       async run(ctx) {
         const path = `/api/no-such-route-${randomBytes(4).toString('hex')}`;
         expectError(await ctx.http.send({ method: 'GET', path, label: 'an unknown route' }), 404, contract);

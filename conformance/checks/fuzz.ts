@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { invalidBody, validBody } from '../arbitraries.js';
 import type { Contract, Operation } from '../contract.js';
-import { expectConforms, expectError, expectOk, expectStatus, oid, type Context, type Session } from '../context.js';
+import { expectConforms, expectError, expectOk, expectStatus, oid, type Context, type Session, statusName } from '../context.js';
 import { CheckFailed } from '../http.js';
 import { Skipped, type Check } from '../runner.js';
 
@@ -39,7 +39,7 @@ export function fuzzChecks(contract: Contract): Check[] {
 
   const invalid = (op: typeof register): Check => ({
     id: `fuzz.${op.id}.invalid`,
-    title: `${op.method} ${op.path}: generated bodies that break its schema answer 400 BAD_REQUEST`,
+    title: `${op.method} ${op.path}: generated bodies that break its schema answer ${statusName(contract, 400)}`,
     async run(ctx) {
       await property(
         ctx,
@@ -107,7 +107,7 @@ export function fuzzChecks(contract: Contract): Check[] {
       async run(ctx) {
         const token = fc.oneof(
           // Tokens of the documented shape, which nobody was issued.
-          fc.stringMatching(new RegExp(contract.schemaObject('Token').pattern ?? '^[A-Za-z0-9]{64}$')),
+          fc.stringMatching(contract.index.session.tokenPattern),
           // Visible ASCII without the characters that would end a cookie value.
           fc.string({ minLength: 1, maxLength: 100, unit: fc.constantFrom(...'ABCXYZabcxyz0189!#$%&*+-.^_`|~:/=?@[]{}()<>"\'') }),
         );

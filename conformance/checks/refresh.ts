@@ -1,13 +1,13 @@
-// Token refresh. Whether the server's sessions fall inside the 7-day window is read from the
+// Token refresh. Whether the server's sessions fall inside the contract's refresh window is read from the
 // `expiration` register answers: inside it, rotation is checked on both channels; outside it, that
 // no successor is sent (rotation itself cannot be seen without waiting, so those checks skip).
 import { expectOk, oid, sessionCookies, type Account, type Context, type User } from '../context.js';
 import { CheckFailed, type Exchange } from '../http.js';
 import { Skipped, type Check } from '../runner.js';
+import type { Contract } from '../contract.js';
 import { maxAge } from './accounts.js';
 
 const DAY_MS = 24 * 3600 * 1000;
-const WINDOW_MS = 7 * DAY_MS;
 /** Too close to the window's edge to tell which side a request falls on. */
 const EDGE_MS = 5 * 60 * 1000;
 /** How far a successor's Max-Age may be from a full lifetime: clocks and rounding, not design. */
@@ -15,20 +15,26 @@ const MAX_AGE_SLACK_SECONDS = 120;
 
 type Window = { inside: boolean; lifetimeMs: number; describe: string };
 
+/** The contract's refresh window in words: `N days`, or seconds when not whole days. */
+export function windowText(ms: number): string {
+  return ms % DAY_MS === 0 ? `${ms / DAY_MS} days` : `${ms / 1000} seconds`;
+}
+
 async function windowOf(ctx: Context): Promise<Window> {
+  const windowMs = ctx.contract.index.session.refreshWindowMs;
   const account = await ctx.account('main');
   const lifetimeMs = Date.parse(account.session.expiration) - account.issuedAt;
   const days = (lifetimeMs / DAY_MS).toFixed(2);
   const describe = `sessions live ${days} days (register answered expiration ${account.session.expiration})`;
-  if (Math.abs(lifetimeMs - WINDOW_MS) < EDGE_MS) throw new Skipped(`${describe}, too close to the 7-day window to judge`);
-  return { inside: lifetimeMs < WINDOW_MS, lifetimeMs, describe };
+  if (Math.abs(lifetimeMs - windowMs) < EDGE_MS) throw new Skipped(`${describe}, too close to the ${windowText(windowMs)} window to judge`);
+  return { inside: lifetimeMs < windowMs, lifetimeMs, describe };
 }
 
 async function insideWindow(ctx: Context): Promise<Window> {
   const window = await windowOf(ctx);
   if (!window.inside) {
     throw new Skipped(
-      `${window.describe}, outside the 7-day refresh window; to check rotation, run the server with a session lifetime under 7 days (reference server: AZUMA_SESSION_TTL=3600)`,
+      `${window.describe}, outside the ${windowText(ctx.contract.index.session.refreshWindowMs)} refresh window; to check rotation, run the server with a shorter session lifetime (reference server: AZUMA_SESSION_TTL=3600)`,
     );
   }
   return window;
@@ -57,7 +63,7 @@ function successorOf(ctx: Context, ex: Exchange, channel: 'cookie' | 'header', l
     return token;
   }
   if (cookies.length > 0) throw new CheckFailed(`${ex.label}: the successor came in Set-Cookie, but the ${header} header authenticated the request`);
-  if (headerToken === null) throw new CheckFailed(`${ex.label}: no ${header} response header, though the session expires within 7 days`);
+  if (headerToken === null) throw new CheckFailed(`${ex.label}: no ${header} response header, though the session expires within ${windowText(ctx.contract.index.session.refreshWindowMs)}`);
   return headerToken;
 }
 
@@ -72,13 +78,15 @@ async function expectSameUser(ctx: Context, channel: 'cookie' | 'header', token:
   if (oid(user._id) !== oid(account.session.userid)) throw new CheckFailed(`GET /api/me (${what}) answered another user, ${oid(user._id)}`);
 }
 
-export function refreshChecks(): Check[] {
+export function refreshChecks(contract: Contract): Check[] {
+  const window = windowText(contract.index.session.refreshWindowMs);
+  const { header: headerName } = contract.index.session;
   const rotation = (channel: 'cookie' | 'header'): Check => ({
     id: `refresh.${channel}-channel`,
     title:
       channel === 'cookie'
         ? 'inside the window, cookie auth gets its successor by Set-Cookie (full Max-Age, documented attributes) and it works'
-        : 'inside the window, header auth gets its successor in the Azuma-Session response header and it works',
+        : `inside the window, header auth gets its successor in the ${headerName} response header and it works`,
     async run(ctx) {
       const { lifetimeMs } = await insideWindow(ctx);
       const { account, token } = await freshSession(ctx, `rotate by ${channel}`);
@@ -91,7 +99,7 @@ export function refreshChecks(): Check[] {
   return [
     {
       id: 'refresh.outside-window',
-      title: 'outside the 7-day window, responses carry no successor on either channel',
+      title: `outside the ${window} window, responses carry no successor on either channel`,
       async run(ctx) {
         const window = await windowOf(ctx);
         if (window.inside) throw new Skipped(`${window.describe}: every request is inside the refresh window`);
@@ -99,10 +107,10 @@ export function refreshChecks(): Check[] {
         const { cookie, header } = ctx.http.channels;
         const byCookie = await me(ctx, 'cookie', token, 'cookie auth outside the refresh window');
         expectOk<User>(byCookie);
-        if (sessionCookies(byCookie, cookie).length > 0) throw new CheckFailed(`${byCookie.label} set ${cookie}, though the session expires in more than 7 days`);
+        if (sessionCookies(byCookie, cookie).length > 0) throw new CheckFailed(`${byCookie.label} set ${cookie}, though the session expires in more than ${window}`);
         const byHeader = await me(ctx, 'header', token, 'header auth outside the refresh window');
         expectOk<User>(byHeader);
-        if (byHeader.headers.has(header)) throw new CheckFailed(`${byHeader.label} sent ${header}, though the session expires in more than 7 days`);
+        if (byHeader.headers.has(header)) throw new CheckFailed(`${byHeader.label} sent ${header}, though the session expires in more than ${window}`);
       },
     },
     rotation('cookie'),

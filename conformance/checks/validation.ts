@@ -3,15 +3,15 @@
 import fc from 'fast-check';
 import { mutations } from '../arbitraries.js';
 import type { Contract } from '../contract.js';
-import { expectError } from '../context.js';
+import { expectError, statusName } from '../context.js';
 import type { Check } from '../runner.js';
 
 const shorten = (text: string) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
 
-/** The contract's body limit is 16 KiB; this is comfortably over it. */
-const OVERSIZED_BYTES = 20 * 1024;
-
 export function validationChecks(contract: Contract): Check[] {
+  // Comfortably over the contract's body limit.
+  const limit = contract.index.limits.requestBodyLimitBytes;
+  const oversized = limit + Math.max(1024, limit / 4);
   const withBodies = contract.operations.filter((op) => op.requestSchema && op.requestValidator);
   const checks: Check[] = [];
   for (const op of withBodies) {
@@ -20,36 +20,36 @@ export function validationChecks(contract: Contract): Check[] {
     checks.push(
       {
         id: `validation.${op.id}.malformed-json`,
-        title: `${op.method} ${op.path} with malformed JSON answers 400 BAD_REQUEST`,
+        title: `${op.method} ${op.path} with malformed JSON answers ${statusName(contract, 400)}`,
         async run(ctx) {
           expectError(await send(ctx, 'malformed JSON', '{"name": "x", "password": ', 'application/json'), 400, contract);
         },
       },
       {
         id: `validation.${op.id}.empty-body`,
-        title: `${op.method} ${op.path} with an empty JSON body answers 400 BAD_REQUEST`,
+        title: `${op.method} ${op.path} with an empty JSON body answers ${statusName(contract, 400)}`,
         async run(ctx) {
           expectError(await send(ctx, 'an empty body', '', 'application/json'), 400, contract);
         },
       },
       {
         id: `validation.${op.id}.media-type`,
-        title: `${op.method} ${op.path} with a text/plain body answers 415 UNSUPPORTED_MEDIA_TYPE`,
+        title: `${op.method} ${op.path} with a text/plain body answers ${statusName(contract, 415)}`,
         async run(ctx) {
           expectError(await send(ctx, 'a text/plain body', 'name=x&password=y', 'text/plain'), 415, contract);
         },
       },
       {
         id: `validation.${op.id}.too-large`,
-        title: `${op.method} ${op.path} with a body over 16 KiB answers 413 PAYLOAD_TOO_LARGE`,
+        title: `${op.method} ${op.path} with a body over ${limit} bytes answers ${statusName(contract, 413)}`,
         async run(ctx) {
-          const body = JSON.stringify({ name: 'x', password: 'p'.repeat(OVERSIZED_BYTES) });
+          const body = JSON.stringify({ name: 'x', password: 'p'.repeat(oversized) });
           expectError(await send(ctx, `a ${body.length}-byte body`, body, 'application/json'), 413, contract);
         },
       },
       {
         id: `validation.${op.id}.schema`,
-        title: `${op.method} ${op.path} with a body breaking its schema (each kind of break once) answers 400 BAD_REQUEST`,
+        title: `${op.method} ${op.path} with a body breaking its schema (each kind of break once) answers ${statusName(contract, 400)}`,
         async run(ctx) {
           for (const [index, mutation] of mutations(contract, op.requestSchema!, op.requestValidator!).entries()) {
             const [body] = fc.sample(mutation.arbitrary, { seed: ctx.seed + index, numRuns: 1 });

@@ -1,8 +1,5 @@
 import type { SessionsRepository } from '../db/sessions.js';
-import { hashToken, newRotationSalt, newToken, successorToken, TOKEN_PATTERN } from './tokens.js';
-
-/** The reference: a token that expires within this window is replaced by a successor. */
-export const REFRESH_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
+import { hashToken, newRotationSalt, newToken, successorToken } from './tokens.js';
 
 export interface IssuedSession {
   token: string;
@@ -21,8 +18,17 @@ export interface SessionService {
   authenticate(token: string): AuthenticatedSession | undefined;
 }
 
-export function sessionService(repo: SessionsRepository, ttlSeconds: number, now: () => number): SessionService {
-  const ttlMs = ttlSeconds * 1000;
+export interface SessionRules {
+  /** A session's lifetime (AZUMA_SESSION_TTL). */
+  ttlSeconds: number;
+  /** The contract's refresh window: a token expiring sooner gets a successor. */
+  refreshWindowMs: number;
+  /** The contract's token pattern: anything else is refused before hashing or storage. */
+  tokenPattern: RegExp;
+}
+
+export function sessionService(repo: SessionsRepository, rules: SessionRules, now: () => number): SessionService {
+  const ttlMs = rules.ttlSeconds * 1000;
   return {
     issue(userId) {
       const token = newToken();
@@ -32,19 +38,19 @@ export function sessionService(repo: SessionsRepository, ttlSeconds: number, now
     },
     authenticate(token) {
       // Shape first: a malformed or oversized value never reaches hashing or the database.
-      if (!TOKEN_PATTERN.test(token)) return undefined;
+      if (!rules.tokenPattern.test(token)) return undefined;
       const at = now();
       const session = repo.findLive(hashToken(token), at);
       if (!session) return undefined;
-      if (session.expires_at - at > REFRESH_WINDOW_MS) return { userId: session.user_id };
-      const successor = successorToken(token, session.rotation_salt);
+      if (session.expiresAt - at > rules.refreshWindowMs) return { userId: session.userId };
+      const successor = successorToken(token, session.rotationSalt);
       const { expiresAt } = repo.insertOnce({
         tokenHash: hashToken(successor),
-        userId: session.user_id,
+        userId: session.userId,
         expiresAt: at + ttlMs,
         rotationSalt: newRotationSalt(),
       });
-      return { userId: session.user_id, successor: { token: successor, expiresAt } };
+      return { userId: session.userId, successor: { token: successor, expiresAt } };
     },
   };
 }

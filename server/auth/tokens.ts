@@ -4,7 +4,6 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const TOKEN_LENGTH = 64;
 // Bytes at or above 248 (= 4 × 62) are skipped, so every character is equally likely.
 const UNBIASED_LIMIT = 248;
-export const TOKEN_PATTERN = /^[A-Za-z0-9]{64}$/;
 
 /** Maps bytes to a token without modulo bias; undefined if they run out first. */
 function tokenFromBytes(bytes: Uint8Array): string | undefined {

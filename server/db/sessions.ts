@@ -1,10 +1,12 @@
 import type { Db } from './open.js';
 
-export interface SessionRow {
+/** A stored session; the token itself is never stored, only its hash. */
+export interface StoredSession {
   id: number;
-  user_id: string;
-  expires_at: number;
-  rotation_salt: Buffer;
+  userId: string;
+  expiresAt: number;
+  /** With the token, derives its one successor. */
+  rotationSalt: Buffer;
 }
 
 export interface NewSession {
@@ -17,7 +19,7 @@ export interface NewSession {
 export interface SessionsRepository {
   insert(session: NewSession): void;
   /** The live session with this token hash, if any. */
-  findLive(tokenHash: Buffer, now: number): SessionRow | undefined;
+  findLive(tokenHash: Buffer, now: number): StoredSession | undefined;
   /**
    * Inserts the session unless its token hash exists already, and returns the expiry of the row
    * that holds the hash. Successor tokens are derived from their predecessor, so this is what
@@ -29,21 +31,21 @@ export interface SessionsRepository {
 }
 
 export function sessionsRepository(db: Db): SessionsRepository {
-  const insert = db.prepare(
+  const insert = db.prepare<NewSession>(
     `INSERT INTO sessions (token_hash, user_id, expires_at, rotation_salt)
      VALUES (@tokenHash, @userId, @expiresAt, @rotationSalt)`,
   );
-  const insertIfAbsent = db.prepare(
+  const insertIfAbsent = db.prepare<NewSession>(
     `INSERT INTO sessions (token_hash, user_id, expires_at, rotation_salt)
      VALUES (@tokenHash, @userId, @expiresAt, @rotationSalt)
      ON CONFLICT (token_hash) DO NOTHING`,
   );
-  const findLive = db.prepare<[Buffer, number], SessionRow>(
-    `SELECT id, user_id, expires_at, rotation_salt
+  const findLive = db.prepare<[Buffer, number], StoredSession>(
+    `SELECT id, user_id AS userId, expires_at AS expiresAt, rotation_salt AS rotationSalt
      FROM sessions WHERE token_hash = ? AND expires_at > ?`,
   );
-  const expiryByHash = db.prepare<[Buffer], { expires_at: number }>(
-    'SELECT expires_at FROM sessions WHERE token_hash = ?',
+  const expiryByHash = db.prepare<[Buffer], { expiresAt: number }>(
+    'SELECT expires_at AS expiresAt FROM sessions WHERE token_hash = ?',
   );
   const deleteExpired = db.prepare(
     'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?)',
@@ -54,7 +56,7 @@ export function sessionsRepository(db: Db): SessionsRepository {
     findLive: (tokenHash, now) => findLive.get(tokenHash, now),
     insertOnce: (session) => {
       insertIfAbsent.run(session);
-      return { expiresAt: expiryByHash.get(session.tokenHash)!.expires_at };
+      return { expiresAt: expiryByHash.get(session.tokenHash)!.expiresAt };
     },
     deleteExpired: (now, limit) => deleteExpired.run(now, limit).changes,
   };

@@ -1,31 +1,37 @@
-// A web app's own origin for the browser tests: a page plus the typed client as the browser loads
-// it, ES modules compiled from client/*.ts on request (what `npm run build` emits, without racing
-// other suites for dist/), and openapi-fetch through an import map.
+// A web app's own origin for the browser tests: a page and the typed client bundled for the
+// browser by esbuild, as an app's bundler would (from the sources, or from an installed package).
 import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import ts from 'typescript';
-
-const root = new URL('../../', import.meta.url);
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const page = `<!doctype html>
 <html lang="en">
 <meta charset="utf-8">
 <title>An app on its own origin</title>
-<script type="importmap">{ "imports": { "openapi-fetch": "/vendor/openapi-fetch.mjs" } }</script>
 <h1>An app on its own origin</h1>
-<script type="module">
-  // What an app does: import the client. Tests drive it through window.azuma.
-  import * as azuma from '/client/index.js';
-  window.azuma = azuma;
-</script>
+<script type="module" src="/app.js"></script>
 `;
 
-async function clientModule(name: string): Promise<string> {
-  const source = await readFile(new URL(`client/${name}.ts`, root), 'utf8');
-  return ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
-  }).outputText;
+/**
+ * The app's script: imports the client by `specifier`, resolved from `fromDir` (the repository's
+ * client/index.ts by default, `@azuma/client` in an app that installed it), and puts it on
+ * `window.azuma` for the tests to drive.
+ */
+export async function bundleApp(
+  specifier = fileURLToPath(new URL('../../client/index.ts', import.meta.url)),
+  fromDir = process.cwd(),
+): Promise<string> {
+  const result = await build({
+    stdin: { contents: `import * as azuma from ${JSON.stringify(specifier)};\nwindow.azuma = azuma;\n`, resolveDir: fromDir, loader: 'js' },
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
 }
 
 /** What the page puts on `window` for the tests to call. */
@@ -37,21 +43,13 @@ export interface AppOrigin {
   close(): Promise<void>;
 }
 
-export async function serveAppOrigin(): Promise<AppOrigin> {
+export async function serveAppOrigin(script?: string): Promise<AppOrigin> {
+  const app = script ?? (await bundleApp());
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     const send = (type: string, body: string) => response.writeHead(200, { 'content-type': `${type}; charset=utf-8` }).end(body);
-    const module = /^\/client\/([a-z-]+)\.js$/.exec(path);
     if (path === '/') return send('text/html', page);
-    if (path === '/vendor/openapi-fetch.mjs') {
-      return void readFile(new URL('node_modules/openapi-fetch/dist/index.mjs', root), 'utf8').then((js) => send('text/javascript', js));
-    }
-    if (module?.[1]) {
-      return void clientModule(module[1]).then(
-        (js) => send('text/javascript', js),
-        () => response.writeHead(404).end(),
-      );
-    }
+    if (path === '/app.js') return send('text/javascript', app);
     response.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

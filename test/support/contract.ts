@@ -1,9 +1,9 @@
 // Checks bodies and headers against openapi.yaml's own schemas: Fastify's serializer shapes
 // responses but does not validate them, so tests must. The conformance suite's loader compiles
 // the contract; the tests use the same one.
-import { loadContract } from '../../conformance/contract.js';
+import { compileContract } from '../../conformance/contract.js';
 
-const contract = loadContract();
+const contract = compileContract();
 
 /** Errors of `value` against components/schemas/`name`, as text; empty when it conforms. */
 export function schemaErrors(name: string, value: unknown): string {

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // `node --import tsx` rather than the tsx CLI: one process, so signals (SIGKILL included) and
 // the pid reach the server itself, not a wrapper.
 const serverArgs = (script = 'server/main.ts', nodeArgs: readonly string[] = []) => [...nodeArgs, '--import', 'tsx', script];

@@ -1,0 +1,63 @@
+import type { Contract } from '../contract/index.js';
+import { type AccountService, accountService } from './auth/accounts.js';
+import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './auth/passwords.js';
+import { type SessionService, sessionService } from './auth/sessions.js';
+import { startSessionSweeper } from './auth/sweeper.js';
+import { type Config, ConfigError } from './config.js';
+import { type SessionCookies, sessionCookies } from './cookies.js';
+import { openDatabase } from './db/open.js';
+import { sessionsRepository } from './db/sessions.js';
+import { usersRepository } from './db/users.js';
+
+export interface ServiceOptions {
+  /** Clock in ms; tests move it to reach the refresh window without waiting. */
+  now?: () => number;
+  /** scrypt cost for new hashes; tests lower it, production keeps the OWASP default. */
+  scrypt?: ScryptParams;
+  /** How often expired sessions are swept. */
+  sweepIntervalMs?: number;
+}
+
+export interface Services {
+  accounts: AccountService;
+  sessions: SessionService;
+  cookies: SessionCookies;
+  /** Runs the expired-session sweep now; resolves to the rows deleted. */
+  sweepExpiredSessions(): Promise<number>;
+  /** Stops the sweeper and closes the database. */
+  close(): Promise<void>;
+}
+
+/** Storage → repositories → services, wired once; nothing here knows about HTTP routes. */
+export function composeServices(config: Config, contract: Contract, options: ServiceOptions = {}): Services {
+  const now = options.now ?? Date.now;
+  let db: ReturnType<typeof openDatabase>;
+  try {
+    db = openDatabase(config.dbPath);
+  } catch (error) {
+    // The operator's fix is the setting (or the file it names): say which.
+    throw new ConfigError(`AZUMA_DB: cannot open '${config.dbPath}': ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const sessionsRepo = sessionsRepository(db);
+  const sessions = sessionService(
+    sessionsRepo,
+    { ttlSeconds: config.sessionTtlSeconds, refreshWindowMs: contract.session.refreshWindowMs, tokenPattern: contract.session.tokenPattern },
+    now,
+  );
+  const passwords = passwordHasher({
+    params: options.scrypt ?? OWASP_SCRYPT,
+    concurrency: config.hashConcurrency,
+    queueLimit: config.hashQueueLimit,
+  });
+  const sweeper = startSessionSweeper(sessionsRepo, now, options.sweepIntervalMs ?? 10 * 60 * 1000);
+  return {
+    accounts: accountService(usersRepository(db), passwords, sessions, now),
+    sessions,
+    cookies: sessionCookies(contract.session.cookie, config.cookieSecure, now),
+    sweepExpiredSessions: () => sweeper.sweep(),
+    async close() {
+      await sweeper.stop();
+      db.close();
+    },
+  };
+}

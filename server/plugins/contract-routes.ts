@@ -1,0 +1,52 @@
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import type { RouteOptions } from 'fastify';
+import fp from 'fastify-plugin';
+import openapiGlue from 'fastify-openapi-glue';
+import type { Contract } from '../../contract/index.js';
+import { ApiError } from '../errors.js';
+import type { Handlers } from '../handlers.js';
+import { type SchemeCheck, securityPreHandler } from '../security.js';
+
+export interface ContractRoutesOptions {
+  contract: Contract;
+  handlers: Handlers;
+  /** One check per security scheme of the contract. */
+  checks: Record<string, SchemeCheck>;
+  /** AZUMA_AUTH_RATE_LIMIT: attempts per client IP per minute on the operations documenting 429; 0 = off. */
+  authRateLimit: number;
+}
+
+/**
+ * Every operation of the contract as a route (fastify-openapi-glue: method, path and schemas from
+ * openapi.yaml, so requests are validated and responses serialized by the contract), with its
+ * handler, its `security`, and the rate limit where the contract documents a 429.
+ */
+export const contractRoutes = fp<ContractRoutesOptions>(
+  async (app, { contract, handlers, checks, authRateLimit }) => {
+    await app.register(cookie);
+    await app.register(rateLimit, {
+      global: false,
+      errorResponseBuilder: (_request, context) => new ApiError(429, `too many attempts; retry in ${Math.ceil(context.ttl / 1000)} seconds`),
+    });
+    const limit = authRateLimit > 0 ? app.rateLimit({ max: authRateLimit, timeWindow: 60_000 }) : undefined;
+    app.decorateRequest('session', null);
+
+    const operations = new Map(contract.operations.map((op) => [op.id, op]));
+    await app.register(openapiGlue, {
+      specification: contract.document,
+      // No securityHandlers for glue: each route gets security.ts's preHandler for its `security`.
+      operationResolver: (operationId: string) => {
+        const handler = handlers[operationId as keyof Handlers];
+        const op = operations.get(operationId);
+        if (!handler || !op) throw new Error(`the contract names operation '${operationId}' but no handler implements it`);
+        const preHandler = securityPreHandler(op.security, checks);
+        const limited = limit && op.responses.has(429);
+        // glue spreads this over the route it builds from the contract (method, url, schemas); its
+        // typings ask for a complete RouteOptions, and for handlers typed on the generic request.
+        return { handler, ...(preHandler && { preHandler }), ...(limited && { onRequest: limit }) } as unknown as RouteOptions;
+      },
+    });
+  },
+  { name: 'azuma-contract-routes' },
+);
