@@ -32,7 +32,12 @@ const headers = JSON.parse(process.env.AZUMA_BENCH_HEADERS ?? '{}') as Record<st
 const app = Fastify({
   logger: {
     level: config.logLevel,
-    redact: ['req.headers.cookie', `req.headers["${header.toLowerCase()}"]`, 'res.headers["set-cookie"]', `res.headers["${header.toLowerCase()}"]`],
+    redact: [
+      'req.headers.cookie',
+      `req.headers["${header.toLowerCase()}"]`,
+      'res.headers["set-cookie"]',
+      `res.headers["${header.toLowerCase()}"]`,
+    ],
   },
 });
 app.addHook('onClose', async () => db.close());

@@ -1,8 +1,9 @@
 // One load run in a process of its own, so the load generator never shares an event loop or a
 // core's time slice with what it measures. Reads a LoadSpec (JSON) from argv, runs autocannon,
 // prints one LoadResult (JSON) line.
-import autocannon from 'autocannon';
+
 import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
 import { percentile } from './stats.js';
 
 export interface LoadSpec {
@@ -49,7 +50,10 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     ...(fresh && {
       requests: [
         {
-          setupRequest: (request) => ({ ...request, body: JSON.stringify({ name: `${fresh.prefix}${(counter++).toString(36)}`, password: fresh.password }) }),
+          setupRequest: (request) => ({
+            ...request,
+            body: JSON.stringify({ name: `${fresh.prefix}${(counter++).toString(36)}`, password: fresh.password }),
+          }),
         },
       ],
     }),

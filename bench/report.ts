@@ -66,7 +66,8 @@ export function summarize(rounds: RoundRecord[], runPeak: { server: number; ceil
   const row = (scenario: string, side: Side) => rows.find((r) => r.scenario === scenario && r.side === side);
   const rps = (scenario: string, side: Side) => row(scenario, side)?.rps ?? Number.NaN;
   // CPU per answer is far less sensitive to a shared machine than req/s: a second opinion.
-  const cpuRatio = (scenario: string) => (row(scenario, 'ceiling')?.cpuUsPerRequest ?? Number.NaN) / (row(scenario, 'server')?.cpuUsPerRequest ?? Number.NaN);
+  const cpuRatio = (scenario: string) =>
+    (row(scenario, 'ceiling')?.cpuUsPerRequest ?? Number.NaN) / (row(scenario, 'server')?.cpuUsPerRequest ?? Number.NaN);
 
   const ratios = {
     version: rps('version', 'server') / rps('version', 'ceiling'),
@@ -80,7 +81,12 @@ export function summarize(rounds: RoundRecord[], runPeak: { server: number; ceil
   const rssPerRound = rounds.map((round) => round.rss.server);
   const first = rssPerRound[0] ?? Number.NaN;
   const last = rssPerRound.at(-1) ?? Number.NaN;
-  const rss = { serverPeakPerRound: rssPerRound, ceilingPeakPerRound: rounds.map((round) => round.rss.ceiling), runPeak, growth: (last - first) / first };
+  const rss = {
+    serverPeakPerRound: rssPerRound,
+    ceilingPeakPerRound: rounds.map((round) => round.rss.ceiling),
+    runPeak,
+    growth: (last - first) / first,
+  };
   const storm = row('me-under-login-storm', 'server');
   const failures = rows.reduce((sum, r) => sum + r.failures, 0);
 
@@ -104,7 +110,8 @@ export function summarize(rounds: RoundRecord[], runPeak: { server: number; ceil
 export type Summary = ReturnType<typeof summarize>;
 
 const num = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
-const pad = (cells: string[], widths: number[]) => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+const pad = (cells: string[], widths: number[]) =>
+  cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
 
 export function printReport(report: {
   machine: { cpus: number; cpuModel: string; node: string; loadavgStart: number[]; loadavgEnd: number[] };
@@ -113,33 +120,61 @@ export function printReport(report: {
 }): void {
   const { machine, settings, summary } = report;
   const load = (avg: number[]) => avg.map((value) => value.toFixed(2)).join(' ');
-  console.log(`\n${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; load average ${load(machine.loadavgStart)} before, ${load(machine.loadavgEnd)} after`);
-  console.log(`medians of ${settings.rounds} rounds; login/register/storm: ${settings.hashConnections} connections, hashing concurrency ${settings.hashConcurrency}\n`);
+  console.log(
+    `\n${machine.cpus} × ${machine.cpuModel}, Node ${machine.node}; load average ${load(machine.loadavgStart)} before, ${load(machine.loadavgEnd)} after`,
+  );
+  console.log(
+    `medians of ${settings.rounds} rounds; login/register/storm: ${settings.hashConnections} connections, hashing concurrency ${settings.hashConcurrency}\n`,
+  );
 
   const widths = [22, 8, 9, 7, 8, 8, 9, 7];
   console.log(pad(['scenario', 'side', 'req/s', 'spread', 'p50 ms', 'p99 ms', 'CPU µs/r', 'errors'], widths));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of summary.rows) {
-    const label = row.scenario === 'me-under-login-storm' && row.side === 'server' ? `probe @${settings.probeRate}` : row.side === 'storm' ? 'logins' : row.side;
+    const label =
+      row.scenario === 'me-under-login-storm' && row.side === 'server'
+        ? `probe @${settings.probeRate}`
+        : row.side === 'storm'
+          ? 'logins'
+          : row.side;
     console.log(
       pad(
-        [row.scenario, label, num(row.rps, row.rps < 100 ? 1 : 0), `${num(row.spread * 100)}%`, num(row.p50, 2), num(row.p99, 2), num(row.cpuUsPerRequest), String(row.failures)],
+        [
+          row.scenario,
+          label,
+          num(row.rps, row.rps < 100 ? 1 : 0),
+          `${num(row.spread * 100)}%`,
+          num(row.p50, 2),
+          num(row.p99, 2),
+          num(row.cpuUsPerRequest),
+          String(row.failures),
+        ],
         widths,
       ),
     );
   }
   const { ratios } = summary;
   console.log('\nratios (of medians)');
-  console.log(`  version     server ÷ ceiling  ${num(ratios.version, 3)}   (CPU per request, ceiling ÷ server: ${num(ratios.cpu.version, 3)})`);
+  console.log(
+    `  version     server ÷ ceiling  ${num(ratios.version, 3)}   (CPU per request, ceiling ÷ server: ${num(ratios.cpu.version, 3)})`,
+  );
   console.log(`  me          server ÷ ceiling  ${num(ratios.me, 3)}   (CPU per request, ceiling ÷ server: ${num(ratios.cpu.me, 3)})`);
-  console.log(`  me-refresh  server ÷ ceiling  ${num(ratios.meRefresh, 3)}   (CPU per request, ceiling ÷ server: ${num(ratios.cpu.meRefresh, 3)})`);
+  console.log(
+    `  me-refresh  server ÷ ceiling  ${num(ratios.meRefresh, 3)}   (CPU per request, ceiling ÷ server: ${num(ratios.cpu.meRefresh, 3)})`,
+  );
   console.log(`  login       server ÷ KDF      ${num(ratios.login, 3)}`);
   console.log(`  register    server ÷ KDF      ${num(ratios.register, 3)}   (one hash, like login, then two inserts)`);
   const mib = (values: number[]) => values.map((value) => num(value, 1)).join(', ');
-  console.log(`\nserver RSS peak per round (MiB): ${mib(summary.rss.serverPeakPerRound)}; whole run ${num(summary.rss.runPeak.server, 1)} MiB`);
-  console.log(`ceiling RSS peak per round (MiB): ${mib(summary.rss.ceilingPeakPerRound)}; whole run ${num(summary.rss.runPeak.ceiling, 1)} MiB`);
+  console.log(
+    `\nserver RSS peak per round (MiB): ${mib(summary.rss.serverPeakPerRound)}; whole run ${num(summary.rss.runPeak.server, 1)} MiB`,
+  );
+  console.log(
+    `ceiling RSS peak per round (MiB): ${mib(summary.rss.ceilingPeakPerRound)}; whole run ${num(summary.rss.runPeak.ceiling, 1)} MiB`,
+  );
   console.log('\ntargets');
   for (const target of summary.targets) {
-    console.log(`  ${target.pass === null ? '----' : target.pass ? 'PASS' : 'MISS'}  ${target.name.padEnd(44)} ${num(target.value, 3).padStart(8)}  ${target.goal}`);
+    console.log(
+      `  ${target.pass === null ? '----' : target.pass ? 'PASS' : 'MISS'}  ${target.name.padEnd(44)} ${num(target.value, 3).padStart(8)}  ${target.goal}`,
+    );
   }
 }

@@ -6,15 +6,15 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.js';
-import { spawnServer, type ServerProcess } from '../tools/server-process.js';
+import { type ServerProcess, spawnServer } from '../tools/server-process.js';
 import type { KdfResult } from './kdf.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { cpuMs, memory, peakRss } from './proc.js';
-import { printReport, summarize, type Measurement, type RoundRecord, type Side } from './report.js';
+import { type Measurement, printReport, type RoundRecord, type Side, summarize } from './report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -155,7 +155,8 @@ async function expectSameAnswer(path: string, sides: { server: ServerProcess; ce
 async function expectMe(base: string, token: string, refreshes: boolean): Promise<string | null> {
   const response = await call(`${base}/api/me`, { headers: { 'azuma-session': token } });
   const successor = response.headers.get('azuma-session');
-  if (Boolean(successor) !== refreshes) throw new Error(`${base}/api/me ${refreshes ? 'did not refresh' : 'refreshed'} a token it should${refreshes ? '' : ' not'}`);
+  if (Boolean(successor) !== refreshes)
+    throw new Error(`${base}/api/me ${refreshes ? 'did not refresh' : 'refreshed'} a token it should${refreshes ? '' : ' not'}`);
   return successor;
 }
 
@@ -179,7 +180,11 @@ async function main(): Promise<void> {
     const server = await spawnServer(env, { logFile: join(temp, 'server.log'), nodeArgs: nodeArgs('server') });
     processes.push(server);
     const ceilingEnv = { ...env, AZUMA_BENCH_HEADERS: JSON.stringify(await serverHeaders(server.url)) };
-    const ceiling = await spawnServer(ceilingEnv, { script: 'bench/ceiling.ts', logFile: join(temp, 'ceiling.log'), nodeArgs: nodeArgs('ceiling') });
+    const ceiling = await spawnServer(ceilingEnv, {
+      script: 'bench/ceiling.ts',
+      logFile: join(temp, 'ceiling.log'),
+      nodeArgs: nodeArgs('ceiling'),
+    });
     processes.push(ceiling);
     quiet.push(pid(server), pid(ceiling));
 
@@ -216,7 +221,12 @@ async function main(): Promise<void> {
 
     type Runs = RoundRecord['runs'][string];
     /** Odd rounds measure `first` first, even rounds the other: drift hits both alike. */
-    const alternate = async <A extends Side, B extends Side>(round: number, first: A, second: B, run: (side: A | B) => Promise<Measurement>) => {
+    const alternate = async <A extends Side, B extends Side>(
+      round: number,
+      first: A,
+      second: B,
+      run: (side: A | B) => Promise<Measurement>,
+    ) => {
       const runs: Runs = {};
       for (const side of round % 2 === 1 ? [first, second] : [second, first]) runs[side] = await run(side);
       return runs;
@@ -227,7 +237,10 @@ async function main(): Promise<void> {
       version: fastScenario(fastScenarios.version),
       me: fastScenario(fastScenarios.me),
       'me-refresh': fastScenario(fastScenarios['me-refresh']),
-      login: (round) => alternate(round, 'server', 'kdf', (side) => (side === 'kdf' ? kdf(HASH_DURATION) : measure(pid(server), login(server.url, HASH_DURATION)))),
+      login: (round) =>
+        alternate(round, 'server', 'kdf', (side) =>
+          side === 'kdf' ? kdf(HASH_DURATION) : measure(pid(server), login(server.url, HASH_DURATION)),
+        ),
       register: async (round) => ({
         server: await measure(pid(server), {
           url: `${server.url}/api/register`,

@@ -7,8 +7,8 @@ import { AzumaError, AzumaNetworkError } from './errors.js';
 import { sessionFromCookieHeader, sessionFromSetCookie, withSessionCookie } from './session-cookie.js';
 import { TokenStore } from './token-store.js';
 
-export { AzumaError, AzumaNetworkError, type AzumaErrorMessage, type ErrorBody } from './errors.js';
 export type { components, paths } from '../generated/openapi.js';
+export { AzumaError, type AzumaErrorMessage, AzumaNetworkError, type ErrorBody } from './errors.js';
 /** The contract version this client was built from. */
 export { CONTRACT_VERSION };
 

@@ -3,8 +3,9 @@
 // (objects, strings with length and pattern, required, additionalProperties: false); every body is
 // finally filtered through the contract's own validator, so an approximation here can never turn
 // a valid body into an "invalid" one or the other way round.
-import fc from 'fast-check';
+
 import type { ValidateFunction } from 'ajv/dist/2020.js';
+import fc from 'fast-check';
 import type { Contract, SchemaObject } from './contract.js';
 
 /** A body that breaks the schema, and how. */
@@ -35,7 +36,11 @@ function otherTypes(types: string[]): fc.Arbitrary<unknown> {
   };
   // An integer is also a number in JSON Schema.
   const excluded = new Set(types.includes('number') ? [...types, 'integer'] : types);
-  return fc.oneof(...Object.entries(all).filter(([type]) => !excluded.has(type)).map(([, arb]) => arb));
+  return fc.oneof(
+    ...Object.entries(all)
+      .filter(([type]) => !excluded.has(type))
+      .map(([, arb]) => arb),
+  );
 }
 
 function typesOf(schema: SchemaObject): string[] {
@@ -45,10 +50,7 @@ function typesOf(schema: SchemaObject): string[] {
 
 /** Strings of any code points (ASCII-heavy and full Unicode), with code-point length bounds. */
 function anyString(minLength: number, maxLength: number): fc.Arbitrary<string> {
-  return fc.oneof(
-    fc.string({ minLength, maxLength }),
-    fc.string({ unit: 'binary', minLength, maxLength }),
-  );
+  return fc.oneof(fc.string({ minLength, maxLength }), fc.string({ unit: 'binary', minLength, maxLength }));
 }
 
 export function validValue(contract: Contract, raw: SchemaObject): fc.Arbitrary<unknown> {
@@ -57,9 +59,7 @@ export function validValue(contract: Contract, raw: SchemaObject): fc.Arbitrary<
   const type = typesOf(schema)[0];
   switch (type) {
     case 'object': {
-      const properties = Object.fromEntries(
-        Object.entries(schema.properties ?? {}).map(([key, sub]) => [key, validValue(contract, sub)]),
-      );
+      const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([key, sub]) => [key, validValue(contract, sub)]));
       return fc.record(properties, { requiredKeys: (schema.required ?? []).filter((key) => key in properties) });
     }
     case 'string': {
@@ -99,13 +99,17 @@ export function mutations(contract: Contract, raw: SchemaObject, validate: Valid
   const schema = contract.resolve(raw);
   const properties = schema.properties ?? {};
   const valid = validValue(contract, schema) as fc.Arbitrary<Record<string, unknown>>;
-  const validFull = fc.record(
-    Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, validValue(contract, sub)])),
-  );
+  const validFull = fc.record(Object.fromEntries(Object.entries(properties).map(([key, sub]) => [key, validValue(contract, sub)])));
   const out: Mutation[] = [
     {
       why: `the body is not an object`,
-      arbitrary: fc.oneof(fc.constant(null), fc.integer(), fc.string({ maxLength: 8 }), fc.boolean(), fc.array(validFull, { maxLength: 2 })),
+      arbitrary: fc.oneof(
+        fc.constant(null),
+        fc.integer(),
+        fc.string({ maxLength: 8 }),
+        fc.boolean(),
+        fc.array(validFull, { maxLength: 2 }),
+      ),
     },
   ];
   for (const key of schema.required ?? []) {
@@ -118,15 +122,14 @@ export function mutations(contract: Contract, raw: SchemaObject, validate: Valid
     const extraKey = fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !(k in properties) && k !== '__proto__');
     out.push({
       why: `an undocumented property is present`,
-      arbitrary: fc.tuple(valid, extraKey, fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean())).map(
-        ([body, key, value]) => ({ ...body, [key]: value }),
-      ),
+      arbitrary: fc
+        .tuple(valid, extraKey, fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean()))
+        .map(([body, key, value]) => ({ ...body, [key]: value })),
     });
   }
   for (const [key, rawSub] of Object.entries(properties)) {
     const sub = contract.resolve(rawSub);
-    const withValue = (value: fc.Arbitrary<unknown>) =>
-      fc.tuple(validFull, value).map(([body, v]) => ({ ...body, [key]: v }));
+    const withValue = (value: fc.Arbitrary<unknown>) => fc.tuple(validFull, value).map(([body, v]) => ({ ...body, [key]: v }));
     out.push({ why: `${key} has the wrong type`, arbitrary: withValue(otherTypes(typesOf(sub))) });
     if (!typesOf(sub).includes('string')) continue;
     const validString = validValue(contract, sub).filter((s): s is string => typeof s === 'string' && s.length > 0);

@@ -3,12 +3,12 @@
 // checks the Azuma server at that URL against the contract, one line per check, exit code 0 only
 // when all pass.
 import { randomInt } from 'node:crypto';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
 import { DEFAULT_RUNS, DEFAULT_TIMEOUT_MS, runConformance } from './index.js';
 import { formatResult, formatTally, writeJson, writeJUnit } from './report.js';
-import { fileURLToPath } from 'node:url';
-import { resolve } from 'node:path';
-import { CONTRACT_FILE, compileContract, type Contract } from './contract.js';
 
 const USAGE = `Usage: azuma-conformance --base-url URL [options]
 
@@ -42,25 +42,27 @@ function integer(name: string, value: string | undefined, min: number): number |
   return Number(value);
 }
 
-let args;
-try {
-  args = parseArgs({
-    options: {
-      'base-url': { type: 'string' },
-      contract: { type: 'string' },
-      runs: { type: 'string' },
-      seed: { type: 'string' },
-      only: { type: 'string', multiple: true },
-      json: { type: 'string' },
-      junit: { type: 'string' },
-      timeout: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  }).values;
-} catch (error) {
-  fail(error instanceof Error ? error.message : String(error));
+const OPTIONS = {
+  'base-url': { type: 'string' },
+  contract: { type: 'string' },
+  runs: { type: 'string' },
+  seed: { type: 'string' },
+  only: { type: 'string', multiple: true },
+  json: { type: 'string' },
+  junit: { type: 'string' },
+  timeout: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parse() {
+  try {
+    return parseArgs({ options: OPTIONS, strict: true }).values;
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error));
+  }
 }
+
+const args = parse();
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
@@ -72,7 +74,10 @@ const runs = integer('runs', args.runs, 1);
 // Chosen here, not in the library, so the first line can print it before anything can fail.
 const seed = integer('seed', args.seed, 0) ?? randomInt(2 ** 31 - 1);
 const timeoutMs = integer('timeout', args.timeout, 1);
-const only = args.only?.flatMap((list) => list.split(',')).map((s) => s.trim()).filter(Boolean);
+const only = args.only
+  ?.flatMap((list) => list.split(','))
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 const contractFile = args.contract ? resolve(args.contract) : fileURLToPath(CONTRACT_FILE);
 let contract: Contract;

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { components } from '../generated/openapi.js';
 import type { Contract } from './contract.js';
-import { brief, CheckFailed, cookieValue, isRecord, type Exchange, type Http } from './http.js';
+import { brief, CheckFailed, cookieValue, type Exchange, type Http, isRecord } from './http.js';
 
 export type Session = components['schemas']['Session'];
 export type User = components['schemas']['User'];
@@ -43,7 +43,8 @@ const RATE_LIMIT_HINT =
  */
 export function expectSession(ex: Exchange): Session {
   expectStatus(ex, 200);
-  if (!isRecord(ex.json) || typeof ex.json.token !== 'string') throw new CheckFailed(`${ex.label} answered 200 without a session token: ${brief(ex)}`);
+  if (!isRecord(ex.json) || typeof ex.json.token !== 'string')
+    throw new CheckFailed(`${ex.label} answered 200 without a session token: ${brief(ex)}`);
   return ex.json as Session;
 }
 
@@ -76,7 +77,8 @@ export function expectError(ex: Exchange, status: number, contract: Contract): E
   expectStatus(ex, status);
   expectConforms(ex);
   const validate = contract.schema('Error');
-  if (!validate(ex.json)) throw new CheckFailed(`${ex.label} answered ${status} without the error shape: ${contract.describeErrors(validate)}`);
+  if (!validate(ex.json))
+    throw new CheckFailed(`${ex.label} answered ${status} without the error shape: ${contract.describeErrors(validate)}`);
   return ex.json as ErrorBody;
 }
 
@@ -105,7 +107,12 @@ export function createContext(contract: Contract, http: Http, seed: number, runs
   async function register(prefix: string): Promise<Account> {
     const name = randomName(prefix);
     const password = `pw-${randomBytes(12).toString('base64url')}`;
-    const ex = await http.send({ method: 'POST', path: '/api/register', label: `register a fresh account "${name}"`, json: { name, password } });
+    const ex = await http.send({
+      method: 'POST',
+      path: '/api/register',
+      label: `register a fresh account "${name}"`,
+      json: { name, password },
+    });
     const session = expectSession(ex);
     return { name, password, session, issuedAt: serverTime(ex), registered: ex };
   }

@@ -3,7 +3,14 @@
 // change to the contract changes what the suite demands.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { type ApiKeyScheme, CONTRACT_FILE, type Contract as ContractIndex, escapePointer, loadContract, type SchemaObject } from '../contract/index.js';
+import {
+  type ApiKeyScheme,
+  CONTRACT_FILE,
+  type Contract as ContractIndex,
+  escapePointer,
+  loadContract,
+  type SchemaObject,
+} from '../contract/index.js';
 
 export { CONTRACT_FILE, type SchemaObject };
 
@@ -61,7 +68,18 @@ export function compileContract(file: URL | string = CONTRACT_FILE): Contract {
   // The whole document is added as one schema so `#/components/...` refs resolve inside it; its
   // OpenAPI keys (and vendor extensions) are declared as annotation keywords so strict mode
   // accepts the root.
-  const rootKeys = ['openapi', 'info', 'servers', 'tags', 'paths', 'components', 'webhooks', 'jsonSchemaDialect', 'security', 'externalDocs'];
+  const rootKeys = [
+    'openapi',
+    'info',
+    'servers',
+    'tags',
+    'paths',
+    'components',
+    'webhooks',
+    'jsonSchemaDialect',
+    'security',
+    'externalDocs',
+  ];
   ajv.addVocabulary([...new Set([...rootKeys, ...Object.keys(index.document).filter((key) => key.startsWith('x-'))])]);
   ajv.addSchema(index.document as object, CONTRACT_ID);
   const validator = (pointer: string): ValidateFunction => {
@@ -76,7 +94,9 @@ export function compileContract(file: URL | string = CONTRACT_FILE): Contract {
       method: op.method,
       path: op.path,
       security: op.security.map((alternative) => alternative.map((name) => index.securitySchemes[name]!)),
-      ...(op.requestSchema ? { requestSchema: index.at<SchemaObject>(op.requestSchema), requestValidator: validator(op.requestSchema) } : {}),
+      ...(op.requestSchema
+        ? { requestSchema: index.at<SchemaObject>(op.requestSchema), requestValidator: validator(op.requestSchema) }
+        : {}),
       responses: new Map(
         [...op.responses].map(([status, response]) => [
           status,
@@ -96,7 +116,8 @@ export function compileContract(file: URL | string = CONTRACT_FILE): Contract {
     version: index.version,
     operations,
     schema: (name) => validator(`#/components/schemas/${escapePointer(name)}`),
-    schemaObject: (name) => index.at<SchemaObject | undefined>(`#/components/schemas/${escapePointer(name)}`) ?? raise(`${index.file} has no schema ${name}`),
+    schemaObject: (name) =>
+      index.at<SchemaObject | undefined>(`#/components/schemas/${escapePointer(name)}`) ?? raise(`${index.file} has no schema ${name}`),
     resolve: index.resolve,
     operationFor: (method, path) => {
       const op = index.operationFor(method, path);

@@ -150,13 +150,16 @@ export class Http {
       for (const value of values) {
         const data = header.numeric && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
         if (!header.validate(data)) {
-          out.push(`header ${header.name}: ${JSON.stringify(value)} breaks the contract: ${contract.describeErrors(header.validate, header.name)}`);
+          out.push(
+            `header ${header.name}: ${JSON.stringify(value)} breaks the contract: ${contract.describeErrors(header.validate, header.name)}`,
+          );
         }
       }
     }
     // The error table of the contract: `code` repeats the status, `message` is that status's constant.
     if (ex.status >= 400 && isRecord(ex.json)) {
-      if ('code' in ex.json && ex.json.code !== ex.status) out.push(`error code ${String(ex.json.code)} differs from the status ${ex.status}`);
+      if ('code' in ex.json && ex.json.code !== ex.status)
+        out.push(`error code ${String(ex.json.code)} differs from the status ${ex.status}`);
       const expected = contract.index.errors.get(ex.status);
       if (expected && 'message' in ex.json && ex.json.message !== expected) {
         out.push(`error message ${JSON.stringify(ex.json.message)} should be ${expected} for status ${ex.status}`);

@@ -1,10 +1,6 @@
 // The suite as a library: `runConformance` checks one server at a URL and returns the report; the
 // CLI and our own tests both call it.
 import { randomInt } from 'node:crypto';
-import { CONTRACT_FILE, compileContract, type Contract } from './contract.js';
-import { createContext } from './context.js';
-import { Http } from './http.js';
-import { runChecks, type Check, type CheckResult, type Report } from './runner.js';
 import { accountChecks } from './checks/accounts.js';
 import { authChecks } from './checks/auth.js';
 import { basicChecks } from './checks/basics.js';
@@ -12,8 +8,12 @@ import { contractChecks } from './checks/contract.js';
 import { fuzzChecks } from './checks/fuzz.js';
 import { refreshChecks } from './checks/refresh.js';
 import { validationChecks } from './checks/validation.js';
+import { createContext } from './context.js';
+import { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
+import { Http } from './http.js';
+import { type Check, type CheckResult, type Report, runChecks } from './runner.js';
 
-export { CONTRACT_FILE, compileContract, type Contract } from './contract.js';
+export { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
 export type { Check, CheckResult, Report } from './runner.js';
 
 export interface ConformanceOptions {
@@ -51,7 +51,10 @@ export function allChecks(contract: Contract): Check[] {
 
 export async function runConformance(options: ConformanceOptions): Promise<Report> {
   const started = Date.now();
-  const contract = typeof options.contract === 'object' && 'index' in options.contract ? options.contract : compileContract(options.contract ?? CONTRACT_FILE);
+  const contract =
+    typeof options.contract === 'object' && 'index' in options.contract
+      ? options.contract
+      : compileContract(options.contract ?? CONTRACT_FILE);
   const seed = options.seed ?? randomInt(2 ** 31 - 1);
   const runs = options.runs ?? DEFAULT_RUNS;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');

@@ -1,7 +1,8 @@
 // A small check runner: checks run one after another (they share accounts), each ends as passed,
 // failed with a reason, or skipped with a reason.
-import { CheckFailed } from './http.js';
+
 import type { Context } from './context.js';
+import { CheckFailed } from './http.js';
 
 export type Outcome = 'pass' | 'fail' | 'skip';
 
@@ -38,11 +39,7 @@ export interface Report {
 /** Thrown by a check that does not apply to this server (counts as neither pass nor fail). */
 export class Skipped extends Error {}
 
-export async function runChecks(
-  checks: Check[],
-  ctx: Context,
-  onResult: (result: CheckResult) => void,
-): Promise<CheckResult[]> {
+export async function runChecks(checks: Check[], ctx: Context, onResult: (result: CheckResult) => void): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   let abort: string | undefined;
   for (const check of checks) {

@@ -190,7 +190,12 @@ function indexOperations(
           const headerPointer = follow(`${pointer}/headers/${escapePointer(name)}`);
           const header = at<OpenAPIV3_1.HeaderObject>(headerPointer);
           const type = header.schema ? resolve(header.schema).type : undefined;
-          return { name, required: header.required === true, schema: `${headerPointer}/schema`, numeric: type === 'integer' || type === 'number' };
+          return {
+            name,
+            required: header.required === true,
+            schema: `${headerPointer}/schema`,
+            numeric: type === 'integer' || type === 'number',
+          };
         });
         const json = response.content?.['application/json'];
         responses.set(Number(status), {
@@ -228,7 +233,8 @@ function errorConstants(document: Document, at: <T>(pointer: string) => T, follo
       const constant = message && 'const' in message ? message.const : undefined;
       if (status === undefined && constant === undefined) continue;
       if (typeof status !== 'number' || typeof constant !== 'string') fail(`response ${name} must pin both code and message`);
-      if (errors.has(status) && errors.get(status) !== constant) fail(`status ${status} is pinned to both ${errors.get(status)} and ${constant}`);
+      if (errors.has(status) && errors.get(status) !== constant)
+        fail(`status ${status} is pinned to both ${errors.get(status)} and ${constant}`);
       errors.set(status, constant);
     }
   }
@@ -259,7 +265,8 @@ function sessionFacts(
   const named = (where: ApiKeyScheme['in']) =>
     Object.values(schemes).find((scheme) => scheme.in === where)?.name ?? fail(`no apiKey security scheme in ${where}`);
   const token = document.components?.schemas?.Token;
-  const pattern = token && 'pattern' in token && typeof token.pattern === 'string' ? token.pattern : fail('components.schemas.Token has no pattern');
+  const pattern =
+    token && 'pattern' in token && typeof token.pattern === 'string' ? token.pattern : fail('components.schemas.Token has no pattern');
   const issuingPaths = operations
     .filter((op) => op.responses.get(200)?.headers.some((h) => h.name.toLowerCase() === 'set-cookie' && h.required))
     .map((op) => op.path);

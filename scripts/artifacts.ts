@@ -20,8 +20,7 @@ interface Artifact {
 const artifacts: Record<string, Artifact> = {
   types: {
     path: 'generated/openapi.ts',
-    build: (out) =>
-      run(bin('openapi-typescript'), ['openapi.yaml', '--redocly', 'scripts/redocly-generate.yaml', '-o', out]),
+    build: (out) => run(bin('openapi-typescript'), ['openapi.yaml', '--redocly', 'scripts/redocly-generate.yaml', '-o', out]),
   },
   facts: {
     path: 'generated/contract-facts.ts',

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type Contract, loadContract } from '../contract/index.js';
-import type { Config } from './config.js';
 import { composeServices, type ServiceOptions } from './compose.js';
+import type { Config } from './config.js';
 import { clientErrorHandler, errorBodies, errorShape } from './errors.js';
 import { createHandlers } from './handlers.js';
 import { contractRoutes } from './plugins/contract-routes.js';

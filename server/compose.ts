@@ -41,7 +41,11 @@ export function composeServices(config: Config, contract: Contract, options: Ser
   const sessionsRepo = sessionsRepository(db);
   const sessions = sessionService(
     sessionsRepo,
-    { ttlSeconds: config.sessionTtlSeconds, refreshWindowMs: contract.session.refreshWindowMs, tokenPattern: contract.session.tokenPattern },
+    {
+      ttlSeconds: config.sessionTtlSeconds,
+      refreshWindowMs: contract.session.refreshWindowMs,
+      tokenPattern: contract.session.tokenPattern,
+    },
     now,
   );
   const passwords = passwordHasher({

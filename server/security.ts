@@ -60,7 +60,10 @@ export function securityChecks(
  * that turns each refusal into a thrown and caught error plus a formatted debug message: about
  * 4 % of GET /api/me's CPU in the benchmark, for nothing.
  */
-export function securityPreHandler(alternatives: readonly string[][], checks: Record<string, SchemeCheck>): preHandlerHookHandler | undefined {
+export function securityPreHandler(
+  alternatives: readonly string[][],
+  checks: Record<string, SchemeCheck>,
+): preHandlerHookHandler | undefined {
   if (alternatives.length === 0) return undefined;
   const resolved = alternatives.map((schemes) =>
     schemes.map((name) => checks[name] ?? raise(`the contract requires security scheme '${name}' but no check implements it`)),

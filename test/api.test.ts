@@ -84,7 +84,11 @@ describe('POST /api/register', () => {
 
   it.each([
     ['a password under 8 characters', { name: 'shortpw', password: 'user2' }, 'body/password must NOT have fewer than 8 characters'],
-    ['a password over 256 characters', { name: 'longpw', password: 'x'.repeat(257) }, 'body/password must NOT have more than 256 characters'],
+    [
+      'a password over 256 characters',
+      { name: 'longpw', password: 'x'.repeat(257) },
+      'body/password must NOT have more than 256 characters',
+    ],
     ['an empty name', { name: '', password: 'correct horse' }, 'body/name must NOT have fewer than 1 characters'],
     ['a name over 32 characters', { name: 'n'.repeat(33), password: 'correct horse' }, 'body/name must NOT have more than 32 characters'],
     ['a space in the name', { name: 'two words', password: 'correct horse' }, 'body/name must match pattern'],
@@ -198,7 +202,12 @@ describe('errors from every layer', () => {
   });
 
   it('when the body is form-encoded, then it answers 415', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/login', payload: 'name=a&password=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: 'name=a&password=b',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
@@ -207,11 +216,20 @@ describe('errors from every layer', () => {
   });
 
   it('when the JSON body is empty, then it answers 400', async () => {
-    expectError(await app.inject({ method: 'POST', url: '/api/login', headers: { 'content-type': 'application/json' } }), 400, 'BAD_REQUEST');
+    expectError(
+      await app.inject({ method: 'POST', url: '/api/login', headers: { 'content-type': 'application/json' } }),
+      400,
+      'BAD_REQUEST',
+    );
   });
 
   it('when the JSON is malformed, then it answers 400', async () => {
-    const res = await app.inject({ method: 'POST', url: '/api/login', payload: '{"name": ', headers: { 'content-type': 'application/json' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/login',
+      payload: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
     const body = expectError(res, 400, 'BAD_REQUEST');
     expect(body.detail).toBe('the body is not valid JSON');
   });

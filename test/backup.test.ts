@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './support/server.js';
+import { type RunningServer, startServer } from './support/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-backup-'));
 const live = join(dir, 'azuma.sqlite');

@@ -2,8 +2,8 @@
 // notices is that its session keeps working across rotations and that failures are typed.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AzumaError, AzumaNetworkError, createAzumaClient, type AzumaClientOptions } from '../client/index.js';
-import { manualClock, startServer, type RunningServer } from './support/server.js';
+import { type AzumaClientOptions, AzumaError, AzumaNetworkError, createAzumaClient } from '../client/index.js';
+import { manualClock, type RunningServer, startServer } from './support/server.js';
 
 // Any TTL under 7 days makes every authenticated request rotate the session.
 const TTL_SECONDS = 3600;

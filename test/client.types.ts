@@ -1,7 +1,7 @@
 // Type-level tests: `npm run typecheck` compiles this file, and tsc fails on any
 // `@ts-expect-error` that has no error to suppress, so each line below is proven to be rejected.
 // Nothing here runs; vitest only picks up `*.test.ts`.
-import { createAzumaClient, type AzumaClient, type AzumaError, type User } from '../client/index.js';
+import { type AzumaClient, type AzumaError, createAzumaClient, type User } from '../client/index.js';
 
 declare const client: AzumaClient;
 declare const error: AzumaError;

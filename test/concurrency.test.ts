@@ -1,6 +1,6 @@
 // Simultaneous requests over a real socket: uniqueness holds, nothing is lost, nobody sees another user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from './support/server.js';
+import { type RunningServer, startServer } from './support/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {
@@ -43,7 +43,10 @@ describe('concurrency', () => {
     );
     const calls = Array.from({ length: 200 }, (_, i) => users[i % users.length]!);
     const answers = await Promise.all(
-      calls.map(async ({ token }) => (await fetch(`${server.url}/api/me`, { headers: { 'Azuma-Session': token } })).json() as Promise<{ name: string }>),
+      calls.map(
+        async ({ token }) =>
+          (await fetch(`${server.url}/api/me`, { headers: { 'Azuma-Session': token } })).json() as Promise<{ name: string }>,
+      ),
     );
     expect(answers.map((a) => a.name)).toEqual(calls.map((c) => c.name));
   });

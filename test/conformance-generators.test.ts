@@ -44,7 +44,7 @@ describe('conformance fuzz generators', () => {
       .sample(validBody(contract, op.requestSchema!, op.requestValidator!), { seed: 7, numRuns: 300 })
       .map((body) => (body as { name: string }).name);
     const joined = names.join('');
-    expect(joined).toMatch(/[^\x00-\x7f]/);
+    expect([...joined].some((c) => c.codePointAt(0)! > 0x7f)).toBe(true);
     expect(joined).toMatch(/[0-9]/);
     expect(joined).toMatch(/[_.-]/);
     for (const name of names) expect([...name].length).toBeGreaterThanOrEqual(1);

@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runConformance, type Report } from '../conformance/index.js';
+import { type Report, runConformance } from '../conformance/index.js';
 import { formatTally } from '../conformance/report.js';
-import { errorResponse, startBrokenServer, type Breakage, type ProxiedRequest } from './support/breaking-proxy.js';
-import { startServer, type RunningServer } from './support/server.js';
+import { type Breakage, errorResponse, type ProxiedRequest, startBrokenServer } from './support/breaking-proxy.js';
+import { type RunningServer, startServer } from './support/server.js';
 
 /** Small fuzz counts keep the whole file quick on two shared cores; the CLI default is larger. */
 const RUNS = 30;
@@ -59,7 +59,12 @@ function jsonOf(req: ProxiedRequest): Record<string, unknown> | undefined {
 }
 
 const isJson = (headers: Record<string, unknown>) => /application\/json/.test(String(headers['content-type'] ?? ''));
-const randomToken = () => randomBytes(48).toString('base64').replace(/[^A-Za-z0-9]/g, '').padEnd(64, 'x').slice(0, 64);
+const randomToken = () =>
+  randomBytes(48)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .padEnd(64, 'x')
+    .slice(0, 64);
 
 interface Variant {
   breaks: string;
@@ -172,7 +177,8 @@ const variants: Variant[] = [
   {
     breaks: 'answers 401 as plain text',
     breakage: () => ({
-      response: (_req, res) => (res.status === 401 ? { status: 401, headers: { 'content-type': 'text/plain' }, body: 'Unauthorized' } : res),
+      response: (_req, res) =>
+        res.status === 401 ? { status: 401, headers: { 'content-type': 'text/plain' }, body: 'Unauthorized' } : res,
     }),
     fails: {
       'auth.no-credential': /content-type is 'text\/plain', expected application\/json; body is not JSON/,
@@ -226,7 +232,18 @@ describe('the azuma-conformance command', () => {
   it('when run against our server, then it exits 0, ends with the tally and writes JSON and JUnit reports', async () => {
     const server = await startServer({ sessionTtlSeconds: SHORT_TTL });
     try {
-      const { code, lines } = await cli(['--base-url', server.url, '--runs', '4', '--seed', '7', '--json', join(dir, 'report.json'), '--junit', join(dir, 'report.xml')]);
+      const { code, lines } = await cli([
+        '--base-url',
+        server.url,
+        '--runs',
+        '4',
+        '--seed',
+        '7',
+        '--json',
+        join(dir, 'report.json'),
+        '--junit',
+        join(dir, 'report.xml'),
+      ]);
       expect(lines[0]).toContain('seed 7');
       expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, 1 skipped$/);
       expect(code).toBe(0);

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runConformance } from '../conformance/index.js';
 import { renderClientFacts } from '../contract/client-facts.js';
 import { CONTRACT_FILE, indexContract } from '../contract/index.js';
-import { runConformance } from '../conformance/index.js';
 import { type RunningServer, startServer } from './support/server.js';
 
 const original = readFileSync(CONTRACT_FILE, 'utf8');

@@ -5,9 +5,14 @@ import { loadContract } from '../contract/index.js';
 import { schemaErrors } from './support/contract.js';
 
 const contract = loadContract();
+// The test reads the contract as YAML data, key by key: any keeps those reads short.
+// biome-ignore lint/suspicious/noExplicitAny: see above
 type Json = Record<string, any>;
 const doc = contract.document as unknown as Json;
-const operations = contract.operations.map((op) => ({ ...op, op: contract.at<Json>(`#/paths/${op.path.replace(/\//g, '~1')}/${op.method.toLowerCase()}`) }));
+const operations = contract.operations.map((op) => ({
+  ...op,
+  op: contract.at<Json>(`#/paths/${op.path.replace(/\//g, '~1')}/${op.method.toLowerCase()}`),
+}));
 const deref = (node: Json): Json => (node.$ref ? deref(contract.at<Json>(contract.follow(node.$ref))) : node);
 
 describe('openapi.yaml', () => {
@@ -82,7 +87,10 @@ describe('openapi.yaml', () => {
   });
 
   it('when the error table is read, then each row is a status the schemas pin, with the same constant, and the enum lists them all', () => {
-    const table = [...(contract.document.info.description ?? '').matchAll(/^\|\s*(\d{3})\s*\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => [Number(m[1]), m[2]]);
+    const table = [...(contract.document.info.description ?? '').matchAll(/^\|\s*(\d{3})\s*\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => [
+      Number(m[1]),
+      m[2],
+    ]);
     expect(table.length).toBeGreaterThan(0);
     expect(new Map(table as [number, string][])).toEqual(contract.errors);
     expect([...contract.errors.values()].sort()).toEqual([...doc.components.schemas.Error.properties.message.enum].sort());
@@ -116,7 +124,8 @@ describe('openapi.yaml', () => {
     const walk = (node: unknown, path: string): void => {
       if (!node || typeof node !== 'object') return;
       for (const [key, value] of Object.entries(node)) {
-        if (['prefixItems', 'unevaluatedProperties', 'unevaluatedItems', 'dependentSchemas', '$dynamicRef'].includes(key)) found.push(`${path}/${key}`);
+        if (['prefixItems', 'unevaluatedProperties', 'unevaluatedItems', 'dependentSchemas', '$dynamicRef'].includes(key))
+          found.push(`${path}/${key}`);
         if (key === 'example' && path.includes('/schema')) found.push(`${path}/${key}`);
         walk(value, `${path}/${key}`);
       }

@@ -12,7 +12,9 @@ const post = (url: string, body: unknown) =>
   fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('durability', () => {
-  it('when the process is SIGKILLed right after acknowledged registrations, then every one logs in after restart', { timeout: 60_000 }, async () => {
+  it('when the process is SIGKILLed right after acknowledged registrations, then every one logs in after restart', {
+    timeout: 60_000,
+  }, async () => {
     const db = join(dir, 'killed.sqlite');
     const server = await spawnServer({ AZUMA_DB: db });
     const acknowledged: string[] = [];

@@ -1,9 +1,10 @@
 // Safe to expose: auth rate limits, CORS, security headers, bounded inputs, a free event loop.
-import type { FastifyInstance } from 'fastify';
+
 import { request as httpRequest } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectSchema } from './support/contract.js';
-import { buildTestApp, startServer, type RunningServer } from './support/server.js';
+import { buildTestApp, type RunningServer, startServer } from './support/server.js';
 
 let app: FastifyInstance | undefined;
 let server: RunningServer | undefined;
@@ -27,13 +28,23 @@ describe('auth rate limit', () => {
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     // register shares the budget: it is the same kind of guess.
-    const register = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'late', password: 'correct horse' }, remoteAddress: '10.0.0.1' });
+    const register = await app.inject({
+      method: 'POST',
+      url: '/api/register',
+      payload: { name: 'late', password: 'correct horse' },
+      remoteAddress: '10.0.0.1',
+    });
     expect(register.statusCode).toBe(429);
   });
 
   it('when one client is limited, then other clients and /api/me are not', async () => {
     app = await buildTestApp({ authRateLimit: 2 });
-    const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'member', password: 'correct horse' }, remoteAddress: '10.0.0.9' });
+    const reg = await app.inject({
+      method: 'POST',
+      url: '/api/register',
+      payload: { name: 'member', password: 'correct horse' },
+      remoteAddress: '10.0.0.9',
+    });
     const token = reg.json().token as string;
     for (let i = 0; i < 3; i++) await login(app, '10.0.0.2');
     expect((await login(app, '10.0.0.2')).statusCode).toBe(429);
@@ -95,7 +106,9 @@ describe('CORS', () => {
 describe('security headers', () => {
   it('when the API answers, success or error, then nothing may load, frame or sniff it', async () => {
     app = await buildTestApp();
-    const { token } = (await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'headers', password: 'correct horse' } })).json();
+    const { token } = (
+      await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'headers', password: 'correct horse' } })
+    ).json();
     const answers = [
       await app.inject('/api/'),
       await app.inject({ url: '/api/me', headers: { 'azuma-session': token } }),

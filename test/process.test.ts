@@ -17,7 +17,11 @@ describe('the server process', () => {
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(existsSync(db)).toBe(true);
 
-    const registered = await fetch(`${first.url}/api/register`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'Operator', password: 'correct horse' }) });
+    const registered = await fetch(`${first.url}/api/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ name: 'Operator', password: 'correct horse' }),
+    });
     expect(registered.status).toBe(200);
     const { token } = (await registered.json()) as { token: string };
     expect(await first.stop('SIGTERM')).toBe(0);
@@ -27,7 +31,11 @@ describe('the server process', () => {
     try {
       const me = await fetch(`${second.url}/api/me`, { headers: { 'Azuma-Session': token } });
       expect(await me.json()).toMatchObject({ name: 'Operator' });
-      const login = await fetch(`${second.url}/api/login`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'operator', password: 'correct horse' }) });
+      const login = await fetch(`${second.url}/api/login`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ name: 'operator', password: 'correct horse' }),
+      });
       expect(login.status).toBe(200);
     } finally {
       expect(await second.stop('SIGINT')).toBe(0);
@@ -37,7 +45,11 @@ describe('the server process', () => {
   it('when a request is in flight at SIGTERM, then it completes before the process exits 0', async () => {
     const server = await spawnServer({ AZUMA_DB: join(dir, 'drain.sqlite') });
     // Registration spends ~0.2 s in scrypt at the production cost: long enough to be in flight.
-    const pending = fetch(`${server.url}/api/register`, { method: 'POST', headers: json, body: JSON.stringify({ name: 'inflight', password: 'correct horse' }) });
+    const pending = fetch(`${server.url}/api/register`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ name: 'inflight', password: 'correct horse' }),
+    });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const exit = server.stop('SIGTERM');
     const res = await pending;

@@ -33,7 +33,8 @@ let serverUrl: string;
 let appOrigin: AppOrigin | undefined;
 
 /** Runs `npm …` in `cwd`, as a user would; the npm cache makes it work offline. */
-const npm = (cwd: string, args: string[]) => run('npm', args, { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' } });
+const npm = (cwd: string, args: string[]) =>
+  run('npm', args, { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' } });
 
 /** Every file below `dir`, relative to it. */
 function filesBelow(dir: string, prefix = ''): string[] {
@@ -62,7 +63,14 @@ function startInstalledServer(cwd: string, env: Record<string, string>): Promise
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'azuma-products-'));
   // The global setup built dist/; packing again would rebuild it under the other suites' feet.
-  const { stdout } = await npm(root, ['pack', '--json', '--ignore-scripts', '--pack-destination', work, ...Object.keys(PACKAGES).flatMap((p) => ['-w', p])]);
+  const { stdout } = await npm(root, [
+    'pack',
+    '--json',
+    '--ignore-scripts',
+    '--pack-destination',
+    work,
+    ...Object.keys(PACKAGES).flatMap((p) => ['-w', p]),
+  ]);
   const packed = JSON.parse(stdout) as { name: string; filename: string }[];
   for (const [product, name] of Object.entries(PACKAGES) as [Product, string][]) {
     tarballs[product] = join(work, packed.find((p) => p.name === name)!.filename);
@@ -98,14 +106,20 @@ afterAll(async () => {
 describe('the packages as published', () => {
   it.each(Object.keys(PACKAGES) as Product[])('when %s is packed, then publint finds nothing to fix', async (product) => {
     const tarball = readFileSync(tarballs[product]);
-    const { messages, pkg } = await publint({ pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) }, strict: true });
+    const { messages, pkg } = await publint({
+      pack: { tarball: tarball.buffer.slice(tarball.byteOffset, tarball.byteOffset + tarball.byteLength) },
+      strict: true,
+    });
     expect(messages.map((m) => formatMessage(m, pkg))).toEqual([]);
   });
 
-  it.each(Object.keys(PACKAGES) as Product[])('when %s is packed, then its types resolve for ESM importers (are-the-types-wrong)', async (product) => {
-    // esm-only: the packages are ESM, as Node ≥ 20 and bundlers load them.
-    await expect(run(bin('attw'), [tarballs[product], '--profile', 'esm-only', '--format', 'ascii'])).resolves.toBeDefined();
-  });
+  it.each(Object.keys(PACKAGES) as Product[])(
+    'when %s is packed, then its types resolve for ESM importers (are-the-types-wrong)',
+    async (product) => {
+      // esm-only: the packages are ESM, as Node ≥ 20 and bundlers load them.
+      await expect(run(bin('attw'), [tarballs[product], '--profile', 'esm-only', '--format', 'ascii'])).resolves.toBeDefined();
+    },
+  );
 
   it('when each package is listed, then it ships its build and the contract it was built from, and no sources', () => {
     const listed = (product: Product) => filesBelow(join(apps[product], 'node_modules', PACKAGES[product]));
@@ -114,7 +128,9 @@ describe('the packages as published', () => {
     }
     expect(listed('server')).toEqual(expect.arrayContaining(['dist/server/main.js', 'dist/openapi.yaml', 'dist/docs/index.html']));
     expect(listed('conformance')).toEqual(expect.arrayContaining(['dist/conformance/cli.js', 'dist/openapi.yaml']));
-    expect(listed('client')).toEqual(expect.arrayContaining(['dist/client/index.js', 'dist/client/index.d.ts', 'dist/generated/contract-facts.js']));
+    expect(listed('client')).toEqual(
+      expect.arrayContaining(['dist/client/index.js', 'dist/client/index.d.ts', 'dist/generated/contract-facts.js']),
+    );
   });
 
   it('when the client and openapi-fetch are bundled, then they stay within 5 kB min+gzip (size-limit)', async () => {
@@ -127,8 +143,14 @@ describe('the packages as published', () => {
 
 describe('an app that installs @azuma/client', () => {
   it('when installed, then it brings openapi-fetch alone: no server dependency, no native build', () => {
-    const lock = JSON.parse(readFileSync(join(apps.client, 'node_modules', '.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
-    expect(Object.keys(lock.packages).sort()).toEqual(['node_modules/@azuma/client', 'node_modules/openapi-fetch', 'node_modules/openapi-typescript-helpers']);
+    const lock = JSON.parse(readFileSync(join(apps.client, 'node_modules', '.package-lock.json'), 'utf8')) as {
+      packages: Record<string, unknown>;
+    };
+    expect(Object.keys(lock.packages).sort()).toEqual([
+      'node_modules/@azuma/client',
+      'node_modules/openapi-fetch',
+      'node_modules/openapi-typescript-helpers',
+    ]);
     expect(filesBelow(join(apps.client, 'node_modules')).filter((file) => /\.node$|binding\.gyp$/.test(file))).toEqual([]);
   });
 
@@ -141,14 +163,20 @@ describe('an app that installs @azuma/client', () => {
     await expect(run(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', apps.client])).resolves.toBeDefined();
   }, 60_000);
 
-  it.each(['header', 'cookie'])('when the example runs under Node in %s mode, then it registers, logs in and follows rotations', async (auth) => {
-    copyFileSync(join(root, 'examples', 'quickstart.mjs'), join(apps.client, 'quickstart.mjs'));
-    const name = `installed_${auth}_${Date.now().toString(36)}`;
-    const { stdout } = await run(process.execPath, ['quickstart.mjs', name, auth], { cwd: apps.client, env: { ...process.env, AZUMA_URL: serverUrl } });
-    expect(stdout).toContain(`Azuma ${version}: logged in as ${name}`);
-    // register, login, then a rotation on each of the two /api/me calls
-    expect(stdout).toContain(`still ${name} after 4 token changes`);
-  });
+  it.each(['header', 'cookie'])(
+    'when the example runs under Node in %s mode, then it registers, logs in and follows rotations',
+    async (auth) => {
+      copyFileSync(join(root, 'examples', 'quickstart.mjs'), join(apps.client, 'quickstart.mjs'));
+      const name = `installed_${auth}_${Date.now().toString(36)}`;
+      const { stdout } = await run(process.execPath, ['quickstart.mjs', name, auth], {
+        cwd: apps.client,
+        env: { ...process.env, AZUMA_URL: serverUrl },
+      });
+      expect(stdout).toContain(`Azuma ${version}: logged in as ${name}`);
+      // register, login, then a rotation on each of the two /api/me calls
+      expect(stdout).toContain(`still ${name} after 4 token changes`);
+    },
+  );
 
   describe.runIf(browserTestsEnabled())('bundled into a page', () => {
     let browser: Browser;
@@ -189,9 +217,10 @@ describe('an operator who installs @azuma/server', () => {
   });
 
   it('when a setting is wrong, then azuma-server stops at once naming it', async () => {
-    const failed = await run('npx', ['--no-install', 'azuma-server'], { cwd: apps.server, env: { ...process.env, AZUMA_TRUST_PROXY: 'yes' } }).catch(
-      (error: { code: number; stderr: string }) => error,
-    );
+    const failed = await run('npx', ['--no-install', 'azuma-server'], {
+      cwd: apps.server,
+      env: { ...process.env, AZUMA_TRUST_PROXY: 'yes' },
+    }).catch((error: { code: number; stderr: string }) => error);
     expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining("AZUMA_TRUST_PROXY must be 'true', 'false' or") });
   });
 });

@@ -12,7 +12,7 @@ afterEach(() => app?.close());
 
 async function setup() {
   const clock = manualClock();
-  app = await buildTestApp({ sessionTtlSeconds: TTL_DAYS * DAY / 1000 }, { now: clock.now });
+  app = await buildTestApp({ sessionTtlSeconds: (TTL_DAYS * DAY) / 1000 }, { now: clock.now });
   const res = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'refresher', password: 'correct horse' } });
   const session = res.json() as { token: string; expiration: string };
   return { clock, token: session.token, expiration: session.expiration };
@@ -54,7 +54,7 @@ describe('token refresh', () => {
     expect(res.headers['azuma-session']).toBeUndefined();
     const cookie = res.headers['set-cookie'] as string;
     expectSchema('SessionCookie', cookie);
-    expect(cookie).toMatch(new RegExp(`; Max-Age=${TTL_DAYS * DAY / 1000}; Path=/; HttpOnly; SameSite=Lax$`));
+    expect(cookie).toMatch(new RegExp(`; Max-Age=${(TTL_DAYS * DAY) / 1000}; Path=/; HttpOnly; SameSite=Lax$`));
     const successor = /^azuma_session=(\w+);/.exec(cookie)![1]!;
     expect(successor).not.toBe(token);
     expect((await byCookie(successor)).json()).toMatchObject({ name: 'refresher' });
@@ -106,7 +106,9 @@ describe('expiry', () => {
       expect((await Promise.all(logins)).every((r) => r.statusCode === 200)).toBe(true);
     }
     clock.advance(TTL_DAYS * DAY);
-    const fresh = (await app.inject({ method: 'POST', url: '/api/login', payload: { name: 'refresher', password: 'correct horse' } })).json().token;
+    const fresh = (
+      await app.inject({ method: 'POST', url: '/api/login', payload: { name: 'refresher', password: 'correct horse' } })
+    ).json().token;
     const sweeping = app.sweepExpiredSessions();
     // Served while the sweep is under way: it yields between batches.
     const during = await byHeader(fresh);
@@ -121,7 +123,10 @@ describe('logs', () => {
   it('when requests carry and receive tokens, then the log has request ids and no token', async () => {
     const lines: string[] = [];
     const clock = manualClock();
-    app = await buildTestApp({ logLevel: 'trace', sessionTtlSeconds: 3600 }, { now: clock.now, logStream: { write: (line) => void lines.push(line) } });
+    app = await buildTestApp(
+      { logLevel: 'trace', sessionTtlSeconds: 3600 },
+      { now: clock.now, logStream: { write: (line) => void lines.push(line) } },
+    );
     const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'quiet', password: 'correct horse' } });
     const token = reg.json().token as string;
     const byH = await byHeader(token);

@@ -1,9 +1,10 @@
 // What lands on disk: versioned schema, hashed passwords and tokens only, and the KDF's real cost.
-import Database from 'better-sqlite3';
+
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrations } from '../server/db/migrations.js';
 import { buildTestApp } from './support/server.js';

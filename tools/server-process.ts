@@ -1,6 +1,6 @@
 // Runs the real entry point (`npm start`'s server/main.ts) as a child process, as an operator would.
 // The benchmark (bench/run.ts) starts its servers through here too.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -74,7 +74,11 @@ export async function spawnServer(env: Record<string, string>, options: SpawnOpt
 
 /** Runs server/main.ts expecting it to fail at start-up; resolves to its exit code and output. */
 export async function runServerExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, serverArgs(), { cwd: ROOT, env: { ...process.env, AZUMA_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, serverArgs(), {
+    cwd: ROOT,
+    env: { ...process.env, AZUMA_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
   child.stderr.on('data', (chunk) => (output += chunk));

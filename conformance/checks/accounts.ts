@@ -1,16 +1,19 @@
 // Accounts: register → login → me, the session cookie, unique names in any letter case, and
 // login failures that never tell whether a name exists.
-import type { Contract } from '../contract.js';
+
 import {
   expectConforms,
   expectError,
   expectOk,
   oid,
   randomName,
+  type Session,
   serverTime,
   sessionCookies,
-  type Session,
-  type User, statusName, } from '../context.js';
+  statusName,
+  type User,
+} from '../context.js';
+import type { Contract } from '../contract.js';
 import { CheckFailed, type Exchange } from '../http.js';
 import type { Check } from '../runner.js';
 
@@ -70,14 +73,18 @@ export function accountChecks(contract: Contract): Check[] {
         if (oid(login.userid) !== oid(account.session.userid)) {
           throw new CheckFailed(`login answered userid ${oid(login.userid)}, register answered ${oid(account.session.userid)}`);
         }
-        if (login.token === account.session.token) throw new CheckFailed('login answered the same token as register: a new session needs a new token');
+        if (login.token === account.session.token)
+          throw new CheckFailed('login answered the same token as register: a new session needs a new token');
         const user = expectOk<User>(await me(ctx, login.token, 'the user just logged in'));
         if (oid(user._id) !== oid(account.session.userid)) {
           throw new CheckFailed(`/api/me answered _id ${oid(user._id)}, register answered userid ${oid(account.session.userid)}`);
         }
-        if (user.name !== account.name) throw new CheckFailed(`/api/me answered name ${JSON.stringify(user.name)}, registered as ${JSON.stringify(account.name)}`);
+        if (user.name !== account.name)
+          throw new CheckFailed(`/api/me answered name ${JSON.stringify(user.name)}, registered as ${JSON.stringify(account.name)}`);
         if (user.icon !== null || user.status !== null) {
-          throw new CheckFailed(`/api/me of a new user answered icon ${JSON.stringify(user.icon)} and status ${JSON.stringify(user.status)}, expected null until set`);
+          throw new CheckFailed(
+            `/api/me of a new user answered icon ${JSON.stringify(user.icon)} and status ${JSON.stringify(user.status)}, expected null until set`,
+          );
         }
       },
     },

@@ -2,10 +2,10 @@
 // cookie and header auth, and the cookie winning when both are live.
 import fc from 'fast-check';
 import { validBody } from '../arbitraries.js';
+import { type Context, expectError, expectOk, statusName, type User } from '../context.js';
 import type { Contract } from '../contract.js';
-import { expectError, expectOk, type Context, type User, statusName } from '../context.js';
 import { CheckFailed, type Credentials } from '../http.js';
-import { Skipped, type Check } from '../runner.js';
+import { type Check, Skipped } from '../runner.js';
 
 /** A token of the contract's shape that no server issued. */
 export function unknownToken(contract: Contract): string {
@@ -42,13 +42,29 @@ export function authChecks(contract: Contract): Check[] {
 
   const expectUser = async (ctx: Context, auth: Credentials, label: string, expected: string) => {
     const user = expectOk<User>(await me(ctx, auth, label));
-    if (user.name !== expected) throw new CheckFailed(`GET /api/me (${label}) answered user ${JSON.stringify(user.name)}, expected ${JSON.stringify(expected)}`);
+    if (user.name !== expected)
+      throw new CheckFailed(`GET /api/me (${label}) answered user ${JSON.stringify(user.name)}, expected ${JSON.stringify(expected)}`);
   };
 
   return [
-    unauthorized('auth.no-credential', `every secured operation without a credential answers ${statusName(contract, 401)}`, () => undefined, 'no credential'),
-    unauthorized('auth.bad-cookie', 'every secured operation with an unknown token in the cookie answers 401', () => ({ cookie: unknownToken(contract) }), 'an unknown cookie token'),
-    unauthorized('auth.bad-header', 'every secured operation with an unknown token in the header answers 401', () => ({ header: unknownToken(contract) }), 'an unknown header token'),
+    unauthorized(
+      'auth.no-credential',
+      `every secured operation without a credential answers ${statusName(contract, 401)}`,
+      () => undefined,
+      'no credential',
+    ),
+    unauthorized(
+      'auth.bad-cookie',
+      'every secured operation with an unknown token in the cookie answers 401',
+      () => ({ cookie: unknownToken(contract) }),
+      'an unknown cookie token',
+    ),
+    unauthorized(
+      'auth.bad-header',
+      'every secured operation with an unknown token in the header answers 401',
+      () => ({ header: unknownToken(contract) }),
+      'an unknown header token',
+    ),
     unauthorized(
       'auth.malformed-header',
       'every secured operation with a header token of the wrong shape answers 401, not 400 or 500',
@@ -84,10 +100,18 @@ export function authChecks(contract: Contract): Check[] {
         const cookieUser = await ctx.account('main');
         const headerUser = await ctx.account('other');
         const user = expectOk<User>(
-          await me(ctx, { cookie: cookieUser.session.token, header: headerUser.session.token }, "A's token in the cookie, B's in the header"),
+          await me(
+            ctx,
+            { cookie: cookieUser.session.token, header: headerUser.session.token },
+            "A's token in the cookie, B's in the header",
+          ),
         );
-        if (user.name === headerUser.name) throw new CheckFailed("GET /api/me with A's token in the cookie and B's in the header answered B: the header won over the cookie");
-        if (user.name !== cookieUser.name) throw new CheckFailed(`GET /api/me answered ${JSON.stringify(user.name)}, expected the cookie's user`);
+        if (user.name === headerUser.name)
+          throw new CheckFailed(
+            "GET /api/me with A's token in the cookie and B's in the header answered B: the header won over the cookie",
+          );
+        if (user.name !== cookieUser.name)
+          throw new CheckFailed(`GET /api/me answered ${JSON.stringify(user.name)}, expected the cookie's user`);
       },
     },
     {
@@ -95,7 +119,12 @@ export function authChecks(contract: Contract): Check[] {
       title: 'a dead token in the cookie does not hide a live token in the header',
       async run(ctx) {
         const account = await ctx.account('main');
-        await expectUser(ctx, { cookie: unknownToken(contract), header: account.session.token }, 'an unknown cookie token and a live header token', account.name);
+        await expectUser(
+          ctx,
+          { cookie: unknownToken(contract), header: account.session.token },
+          'an unknown cookie token and a live header token',
+          account.name,
+        );
       },
     },
   ];

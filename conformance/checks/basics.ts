@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { validBody } from '../arbitraries.js';
-import type { Contract } from '../contract.js';
 import { expectConforms, expectError, expectOk, statusName } from '../context.js';
+import type { Contract } from '../contract.js';
 import { CheckFailed, type Credentials } from '../http.js';
 import type { Check } from '../runner.js';
 
@@ -35,9 +35,10 @@ export function basicChecks(contract: Contract): Check[] {
         id: `operations.${op.id}`,
         title: `${op.method} ${op.path} answers a documented status to a request built from the contract`,
         async run(ctx) {
-          const body = op.requestSchema && op.requestValidator
-            ? fc.sample(validBody(contract, op.requestSchema, op.requestValidator), { seed: ctx.seed, numRuns: 1 })[0]
-            : undefined;
+          const body =
+            op.requestSchema && op.requestValidator
+              ? fc.sample(validBody(contract, op.requestSchema, op.requestValidator), { seed: ctx.seed, numRuns: 1 })[0]
+              : undefined;
           let auth: Credentials | undefined;
           const scheme = op.security[0]?.[0];
           if (scheme) {

@@ -3,7 +3,7 @@
 import type { Contract } from '../contract.js';
 import type { Exchange } from '../http.js';
 import { CheckFailed } from '../http.js';
-import { Skipped, type Check } from '../runner.js';
+import { type Check, Skipped } from '../runner.js';
 
 const EXAMPLES = 3;
 
@@ -34,7 +34,8 @@ export function contractChecks(contract: Contract): Check[] {
       async run(ctx) {
         const all = ctx.http.exchanges;
         const bad = all.filter((ex) => ex.status >= 500);
-        if (bad.length > 0) throw new CheckFailed(summarise(bad, all.length, (ex) => `${ex.label} answered ${ex.status} ${ex.text.slice(0, 120)}`));
+        if (bad.length > 0)
+          throw new CheckFailed(summarise(bad, all.length, (ex) => `${ex.label} answered ${ex.status} ${ex.text.slice(0, 120)}`));
       },
     },
   ];

@@ -3,10 +3,10 @@
 // and afterwards the accounts made before the fuzzing must still log in.
 import fc from 'fast-check';
 import { invalidBody, validBody } from '../arbitraries.js';
+import { type Context, expectConforms, expectError, expectOk, expectStatus, oid, type Session, statusName } from '../context.js';
 import type { Contract, Operation } from '../contract.js';
-import { expectConforms, expectError, expectOk, expectStatus, oid, type Context, type Session, statusName } from '../context.js';
 import { CheckFailed } from '../http.js';
-import { Skipped, type Check } from '../runner.js';
+import { type Check, Skipped } from '../runner.js';
 
 /**
  * Cases that make the server hash a password cost it far more than rejected ones, so properties
@@ -15,11 +15,18 @@ import { Skipped, type Check } from '../runner.js';
 const HASHING_SHARE = 4;
 
 /** Runs a property with the run's seed; a failure names the counterexample and how to rerun it. */
-async function property<T>(ctx: Context, arbitrary: fc.Arbitrary<T>, predicate: (value: T) => Promise<void>, runs: number, shrink: boolean): Promise<void> {
+async function property<T>(
+  ctx: Context,
+  arbitrary: fc.Arbitrary<T>,
+  predicate: (value: T) => Promise<void>,
+  runs: number,
+  shrink: boolean,
+): Promise<void> {
   const details = await fc.check(fc.asyncProperty(arbitrary, predicate), { seed: ctx.seed, numRuns: runs, endOnFailure: !shrink });
   if (!details.failed) return;
   const error = details.errorInstance;
-  const cause = error instanceof CheckFailed ? error.message : `the suite itself failed: ${error instanceof Error ? error.stack : String(error)}`;
+  const cause =
+    error instanceof CheckFailed ? error.message : `the suite itself failed: ${error instanceof Error ? error.stack : String(error)}`;
   // Generated values are JSON bodies and tokens: JSON shows them as they went over the wire.
   const [value] = details.counterexample ?? [];
   const tried = `${details.numRuns} run${details.numRuns === 1 ? '' : 's'}`;
@@ -71,7 +78,12 @@ export function fuzzChecks(contract: Contract): Check[] {
             expectConforms(ex);
             if (ex.status !== 200) return;
             const session = ex.json as Session;
-            const again = await ctx.http.send({ method: 'POST', path: login.path, label: 'fuzz: log in with the body just registered', json: body });
+            const again = await ctx.http.send({
+              method: 'POST',
+              path: login.path,
+              label: 'fuzz: log in with the body just registered',
+              json: body,
+            });
             const loggedIn = expectOk<Session>(again);
             if (oid(loggedIn.userid) !== oid(session.userid)) {
               throw new CheckFailed(`login answered userid ${oid(loggedIn.userid)}, register answered ${oid(session.userid)}`);
@@ -137,7 +149,9 @@ export function fuzzChecks(contract: Contract): Check[] {
         for (const account of accounts) {
           const session = await ctx.login(account, `log in as "${account.name}" after the fuzzing`);
           if (oid(session.userid) !== oid(account.session.userid)) {
-            throw new CheckFailed(`after the fuzzing, "${account.name}" logs in as ${oid(session.userid)}, registered as ${oid(account.session.userid)}`);
+            throw new CheckFailed(
+              `after the fuzzing, "${account.name}" logs in as ${oid(session.userid)}, registered as ${oid(account.session.userid)}`,
+            );
           }
         }
       },

@@ -1,10 +1,10 @@
 // Token refresh. Whether the server's sessions fall inside the contract's refresh window is read from the
 // `expiration` register answers: inside it, rotation is checked on both channels; outside it, that
 // no successor is sent (rotation itself cannot be seen without waiting, so those checks skip).
-import { expectOk, oid, sessionCookies, type Account, type Context, type User } from '../context.js';
-import { CheckFailed, type Exchange } from '../http.js';
-import { Skipped, type Check } from '../runner.js';
+import { type Account, type Context, expectOk, oid, sessionCookies, type User } from '../context.js';
 import type { Contract } from '../contract.js';
+import { CheckFailed, type Exchange } from '../http.js';
+import { type Check, Skipped } from '../runner.js';
 import { maxAge } from './accounts.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -53,17 +53,25 @@ function successorOf(ctx: Context, ex: Exchange, channel: 'cookie' | 'header', l
   const cookies = sessionCookies(ex, cookie);
   const headerToken = ex.headers.get(header);
   if (channel === 'cookie') {
-    if (headerToken !== null) throw new CheckFailed(`${ex.label}: the successor came in the ${header} header, but the cookie authenticated the request`);
-    if (cookies.length !== 1) throw new CheckFailed(`${ex.label}: expected one Set-Cookie for ${cookie} with the successor, got ${cookies.length}`);
+    if (headerToken !== null)
+      throw new CheckFailed(`${ex.label}: the successor came in the ${header} header, but the cookie authenticated the request`);
+    if (cookies.length !== 1)
+      throw new CheckFailed(`${ex.label}: expected one Set-Cookie for ${cookie} with the successor, got ${cookies.length}`);
     const [{ line, token }] = cookies as [{ line: string; token: string }];
     const age = maxAge(line);
     if (age === undefined || Math.abs(age - lifetimeMs / 1000) > MAX_AGE_SLACK_SECONDS) {
-      throw new CheckFailed(`${ex.label}: the successor cookie has Max-Age ${String(age)}, expected a full lifetime of ${Math.round(lifetimeMs / 1000)} s`);
+      throw new CheckFailed(
+        `${ex.label}: the successor cookie has Max-Age ${String(age)}, expected a full lifetime of ${Math.round(lifetimeMs / 1000)} s`,
+      );
     }
     return token;
   }
-  if (cookies.length > 0) throw new CheckFailed(`${ex.label}: the successor came in Set-Cookie, but the ${header} header authenticated the request`);
-  if (headerToken === null) throw new CheckFailed(`${ex.label}: no ${header} response header, though the session expires within ${windowText(ctx.contract.index.session.refreshWindowMs)}`);
+  if (cookies.length > 0)
+    throw new CheckFailed(`${ex.label}: the successor came in Set-Cookie, but the ${header} header authenticated the request`);
+  if (headerToken === null)
+    throw new CheckFailed(
+      `${ex.label}: no ${header} response header, though the session expires within ${windowText(ctx.contract.index.session.refreshWindowMs)}`,
+    );
   return headerToken;
 }
 
@@ -107,10 +115,12 @@ export function refreshChecks(contract: Contract): Check[] {
         const { cookie, header } = ctx.http.channels;
         const byCookie = await me(ctx, 'cookie', token, 'cookie auth outside the refresh window');
         expectOk<User>(byCookie);
-        if (sessionCookies(byCookie, cookie).length > 0) throw new CheckFailed(`${byCookie.label} set ${cookie}, though the session expires in more than ${window}`);
+        if (sessionCookies(byCookie, cookie).length > 0)
+          throw new CheckFailed(`${byCookie.label} set ${cookie}, though the session expires in more than ${window}`);
         const byHeader = await me(ctx, 'header', token, 'header auth outside the refresh window');
         expectOk<User>(byHeader);
-        if (byHeader.headers.has(header)) throw new CheckFailed(`${byHeader.label} sent ${header}, though the session expires in more than ${window}`);
+        if (byHeader.headers.has(header))
+          throw new CheckFailed(`${byHeader.label} sent ${header}, though the session expires in more than ${window}`);
       },
     },
     rotation('cookie'),
@@ -124,11 +134,15 @@ export function refreshChecks(contract: Contract): Check[] {
         const first = successorOf(ctx, await me(ctx, 'header', token, 'header auth, first time'), 'header', lifetimeMs);
         const second = successorOf(ctx, await me(ctx, 'header', token, 'header auth, second time'), 'header', lifetimeMs);
         if (first !== second) {
-          throw new CheckFailed(`a second request with the same old token got a different successor (${short(first)} then ${short(second)}): a session must have at most one successor`);
+          throw new CheckFailed(
+            `a second request with the same old token got a different successor (${short(first)} then ${short(second)}): a session must have at most one successor`,
+          );
         }
         const third = successorOf(ctx, await me(ctx, 'cookie', token, 'cookie auth, third time'), 'cookie', lifetimeMs);
         if (third !== first) {
-          throw new CheckFailed(`by cookie the same old token got another successor (${short(third)}) than by header (${short(first)}): a session must have at most one successor`);
+          throw new CheckFailed(
+            `by cookie the same old token got another successor (${short(third)}) than by header (${short(first)}): a session must have at most one successor`,
+          );
         }
       },
     },
@@ -138,12 +152,12 @@ export function refreshChecks(contract: Contract): Check[] {
       async run(ctx) {
         const { lifetimeMs } = await insideWindow(ctx);
         const { token } = await freshSession(ctx, 'rotate concurrently');
-        const answers = await Promise.all(
-          [1, 2, 3, 4].map((n) => me(ctx, 'header', token, `concurrent header auth #${n}`)),
-        );
+        const answers = await Promise.all([1, 2, 3, 4].map((n) => me(ctx, 'header', token, `concurrent header auth #${n}`)));
         const successors = new Set(answers.map((ex) => successorOf(ctx, ex, 'header', lifetimeMs)));
         if (successors.size !== 1) {
-          throw new CheckFailed(`4 concurrent requests with the same old token got ${successors.size} different successors: ${[...successors].map(short).join(', ')}`);
+          throw new CheckFailed(
+            `4 concurrent requests with the same old token got ${successors.size} different successors: ${[...successors].map(short).join(', ')}`,
+          );
         }
       },
     },

@@ -2,8 +2,8 @@
 // body per way of breaking each request schema, all answered 4xx in the error shape.
 import fc from 'fast-check';
 import { mutations } from '../arbitraries.js';
-import type { Contract } from '../contract.js';
 import { expectError, statusName } from '../context.js';
+import type { Contract } from '../contract.js';
 import type { Check } from '../runner.js';
 
 const shorten = (text: string) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
@@ -53,7 +53,12 @@ export function validationChecks(contract: Contract): Check[] {
         async run(ctx) {
           for (const [index, mutation] of mutations(contract, op.requestSchema!, op.requestValidator!).entries()) {
             const [body] = fc.sample(mutation.arbitrary, { seed: ctx.seed + index, numRuns: 1 });
-            const ex = await ctx.http.send({ method: op.method, path: op.path, label: `${mutation.why}: ${shorten(JSON.stringify(body))}`, json: body });
+            const ex = await ctx.http.send({
+              method: op.method,
+              path: op.path,
+              label: `${mutation.why}: ${shorten(JSON.stringify(body))}`,
+              json: body,
+            });
             expectError(ex, 400, contract);
           }
         },

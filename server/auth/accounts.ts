@@ -23,7 +23,12 @@ export interface AccountService {
   find(userId: string): User | undefined;
 }
 
-export function accountService(users: UsersRepository, passwords: PasswordHasher, sessions: SessionService, now: () => number): AccountService {
+export function accountService(
+  users: UsersRepository,
+  passwords: PasswordHasher,
+  sessions: SessionService,
+  now: () => number,
+): AccountService {
   const signIn = (user: User): SignedIn => ({ user, session: sessions.issue(user.id) });
   return {
     async register(name, password) {

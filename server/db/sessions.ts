@@ -44,12 +44,8 @@ export function sessionsRepository(db: Db): SessionsRepository {
     `SELECT id, user_id AS userId, expires_at AS expiresAt, rotation_salt AS rotationSalt
      FROM sessions WHERE token_hash = ? AND expires_at > ?`,
   );
-  const expiryByHash = db.prepare<[Buffer], { expiresAt: number }>(
-    'SELECT expires_at AS expiresAt FROM sessions WHERE token_hash = ?',
-  );
-  const deleteExpired = db.prepare(
-    'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?)',
-  );
+  const expiryByHash = db.prepare<[Buffer], { expiresAt: number }>('SELECT expires_at AS expiresAt FROM sessions WHERE token_hash = ?');
+  const deleteExpired = db.prepare('DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at <= ? LIMIT ?)');
 
   return {
     insert: (session) => void insert.run(session),

@@ -1,8 +1,8 @@
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { RouteOptions } from 'fastify';
-import fp from 'fastify-plugin';
 import openapiGlue from 'fastify-openapi-glue';
+import fp from 'fastify-plugin';
 import type { Contract } from '../../contract/index.js';
 import { ApiError } from '../errors.js';
 import type { Handlers } from '../handlers.js';
@@ -27,7 +27,8 @@ export const contractRoutes = fp<ContractRoutesOptions>(
     await app.register(cookie);
     await app.register(rateLimit, {
       global: false,
-      errorResponseBuilder: (_request, context) => new ApiError(429, `too many attempts; retry in ${Math.ceil(context.ttl / 1000)} seconds`),
+      errorResponseBuilder: (_request, context) =>
+        new ApiError(429, `too many attempts; retry in ${Math.ceil(context.ttl / 1000)} seconds`),
     });
     const limit = authRateLimit > 0 ? app.rateLimit({ max: authRateLimit, timeWindow: 60_000 }) : undefined;
     app.decorateRequest('session', null);

@@ -1,7 +1,7 @@
 // Launches Debian's Chromium (`apt-get install chromium`, which .ci/run does when it is missing)
 // through playwright-core, so the browser tests need no browser download from npm.
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 export const chromiumPath = '/usr/bin/chromium';
 

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../support/server.js';
+import { type RunningServer, startServer } from '../support/server.js';
 import { browserTestsEnabled, launchChromium } from './chromium.js';
 
 const results = new URL('../../test-results/', import.meta.url);
@@ -63,7 +63,12 @@ describe.runIf(browserTestsEnabled())('GET /docs in Chromium, offline', () => {
     const table = page.locator('table', { hasText: 'TOO_MANY_REQUESTS' });
     await expect.poll(() => table.isVisible()).toBe(true);
     const rows = await table.locator('tbody tr').evaluateAll((trs) =>
-      trs.map((tr) => [...tr.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent).join(' ')),
+      trs.map((tr) =>
+        [...tr.querySelectorAll('td')]
+          .slice(0, 2)
+          .map((td) => td.textContent)
+          .join(' '),
+      ),
     );
     expect(rows).toEqual([
       '400 BAD_REQUEST',

@@ -80,7 +80,7 @@ export async function startBrokenServer(upstreamUrl: string, breakage: Breakage)
         // The body may have been rewritten: let Node frame it again.
         delete headers['content-length'];
         delete headers['transfer-encoding'];
-        delete headers['connection'];
+        delete headers.connection;
         delete headers['keep-alive'];
         outgoing.writeHead(res.status, headers);
         outgoing.end(res.body);

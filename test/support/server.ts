@@ -1,8 +1,8 @@
 // Builds and runs the real app for tests: in-memory database, cheap scrypt, rate limit off,
 // unless a test says otherwise.
 import type { FastifyInstance } from 'fastify';
-import { buildApp, type AppOptions } from '../../server/app.js';
-import { loadConfig, type Config } from '../../server/config.js';
+import { type AppOptions, buildApp } from '../../server/app.js';
+import { type Config, loadConfig } from '../../server/config.js';
 
 /** scrypt at test cost: the real parameters are checked in their own test. */
 export const TEST_SCRYPT = { ln: 10, r: 8, p: 1 };
