@@ -67,7 +67,7 @@ export function expectOk<T>(ex: Exchange, status = 200): T {
   return ex.json as T;
 }
 
-/** A status with the constant the contract pins for it, for titles: `409 ALREADY_EXISTS`. */
+/** A status with the constant the contract pins for it, for titles: the status, a space, the constant. */
 export function statusName(contract: Contract, status: number): string {
   return `${status} ${contract.index.errors.get(status) ?? 'error'}`;
 }

@@ -1,9 +1,10 @@
 // Safe to expose: auth rate limits, CORS, security headers, bounded inputs, a free event loop.
 
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectSchema } from './support/contract.js';
+import { expectSchema, responseErrors } from './support/contract.js';
 import { buildTestApp, type RunningServer, startServer } from './support/server.js';
 
 let app: FastifyInstance | undefined;
@@ -180,5 +181,30 @@ describe('the event loop during hashing', () => {
     // Eight hashes at ~0.2 s each, two at a time: had /api/me waited on them, all would be done.
     expect(finished).toBeLessThan(8);
     expect((await Promise.all(logins)).every((r) => r.statusCode === 200)).toBe(true);
+  });
+});
+
+describe('draining', () => {
+  it('when a request is still arriving as the server shuts down, then getVersion answers its documented 503 and hangs up', async () => {
+    const running = await startServer();
+    const { port } = new URL(running.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Headers begun before close(): the connection is busy, so close() spares it and waits.
+    socket.write('GET /api/ HTTP/1.1\r\nHost: x\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const closed = running.close();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    socket.write('\r\n');
+    let raw = '';
+    for await (const chunk of socket) raw += chunk;
+    await closed;
+
+    expect(raw.slice(0, 12)).toBe('HTTP/1.1 503');
+    expect(raw).toMatch(/\r\nretry-after: 1\r\n/i);
+    expect(raw).toMatch(/\r\nconnection: close\r\n/i);
+    const error = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
+    expect(error).toMatchObject({ code: 503, message: 'SERVICE_UNAVAILABLE' });
+    expect(responseErrors('GET', '/api/', 503, error)).toEqual([]);
   });
 });

@@ -65,8 +65,15 @@ describe('the server process', () => {
     ['AZUMA_AUTH_RATE_LIMIT', '1.5'],
     ['AZUMA_CORS_ORIGINS', 'not a url'],
     ['AZUMA_LOG_LEVEL', 'loud'],
+    ['AZUMA_TRUST_PROXY', 'yes'],
+    ['AZUMA_TRUST_PROXY', '10.0.0.0/33'],
+    ['AZUMA_HASH_CONCURRENCY', '0'],
+    ['AZUMA_HASH_QUEUE', 'many'],
+    // A folder where the file should be: the database cannot be opened.
+    ['AZUMA_DB', tmpdir()],
+    ['AZUMA_HOST', '203.0.113.7'],
   ])('when %s is %s, then start-up stops with a message naming it', async (name, value) => {
-    const { code, output } = await runServerExpectingFailure({ [name]: value, AZUMA_DB: ':memory:' });
+    const { code, output } = await runServerExpectingFailure({ AZUMA_DB: ':memory:', [name]: value });
     expect(code).toBe(1);
     expect(output).toContain(name);
     expect(output).not.toMatch(/\n\s+at /);

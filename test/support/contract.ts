@@ -15,3 +15,13 @@ export function expectSchema(name: string, value: unknown): void {
   const errors = schemaErrors(name, value);
   if (errors) throw new Error(`does not match ${name}: ${errors}\n${JSON.stringify(value)}`);
 }
+
+/** Why a response body is not what the contract documents for that operation and status; empty when it is. */
+export function responseErrors(method: string, path: string, status: number, body: unknown): string[] {
+  const operation = contract.operationFor(method, path);
+  if (!operation) return [`${method} ${path} is no operation of the contract`];
+  const documented = operation.responses.get(status);
+  if (!documented) return [`${operation.id} does not document ${status}`];
+  if (documented.body && !documented.body(body)) return [contract.describeErrors(documented.body)];
+  return [];
+}
