@@ -10,6 +10,7 @@
 import Fastify from 'fastify';
 import { loadContract } from '../contract/index.js';
 import { sessionService } from '../server/auth/sessions.js';
+import { sessionRules } from '../server/compose.js';
 import { loadConfig } from '../server/config.js';
 import { openDatabase } from '../server/db/open.js';
 import { sessionsRepository } from '../server/db/sessions.js';
@@ -19,11 +20,7 @@ const config = loadConfig(process.env);
 const db = openDatabase(config.dbPath);
 const contract = loadContract();
 const { header } = contract.session;
-const sessions = sessionService(
-  sessionsRepository(db),
-  { ttlSeconds: config.sessionTtlSeconds, refreshWindowMs: contract.session.refreshWindowMs, tokenPattern: contract.session.tokenPattern },
-  Date.now,
-);
+const sessions = sessionService(sessionsRepository(db), sessionRules(config, contract), Date.now);
 const users = usersRepository(db);
 const { version } = contract;
 const headers = JSON.parse(process.env.AZUMA_BENCH_HEADERS ?? '{}') as Record<string, string>;

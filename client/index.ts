@@ -1,10 +1,10 @@
 // The typed Azuma client: openapi-fetch over the generated contract types, plus the one thing the
 // reference asks every client to remember — follow the token whenever a response rotates it.
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
-import { CONTRACT_VERSION, ISSUING_PATHS, SESSION_HEADER } from '../generated/contract-facts.js';
+import { CONTRACT_VERSION, ISSUING_OPERATIONS, SESSION_HEADER } from '../generated/contract-facts.js';
 import type { components, paths } from '../generated/openapi.js';
 import { AzumaError, AzumaNetworkError } from './errors.js';
-import { sessionFromCookieHeader, sessionFromSetCookie, withSessionCookie } from './session-cookie.js';
+import { sessionCookieFromResponse, sessionFromCookieHeader, withSessionCookie } from './session-cookie.js';
 import { TokenStore } from './token-store.js';
 
 export type { components, paths } from '../generated/openapi.js';
@@ -17,6 +17,10 @@ export type Session = components['schemas']['Session'];
 export type User = components['schemas']['User'];
 export type RegisterRequest = components['schemas']['RegisterRequest'];
 export type LoginRequest = components['schemas']['LoginRequest'];
+export type UserUpdate = components['schemas']['UserUpdate'];
+export type PasswordChange = components['schemas']['PasswordChange'];
+export type SessionInfo = components['schemas']['SessionInfo'];
+export type SessionList = components['schemas']['SessionList'];
 
 /** The raw openapi-fetch client: every path and body typed from the contract. */
 export type AzumaRawClient = Client<paths>;
@@ -31,8 +35,11 @@ export interface AzumaClientOptions {
   auth?: 'header' | 'cookie';
   /** A token saved from an earlier run, to resume that session. */
   token?: string;
-  /** Called each time the stored token changes (login, register, rotation), to persist it. */
-  onToken?: (token: string) => void;
+  /**
+   * Called each time the stored token changes (login, register, password change, rotation), to
+   * persist it; with `undefined` when the session ended (logout, or a 401 for the stored token).
+   */
+  onToken?: (token: string | undefined) => void;
   /** A fetch to use instead of the global one (tests, instrumentation, another runtime). */
   fetch?: (request: Request) => Promise<Response>;
 }
@@ -50,9 +57,21 @@ export interface AzumaClient {
   login(body: LoginRequest): Promise<Session>;
   /** `GET /api/me` with the stored session. */
   me(): Promise<User>;
+  /** `PATCH /api/me`: sets or clears (`null`) `icon` and `status`; answers the updated user. */
+  updateMe(body: UserUpdate): Promise<User>;
+  /** `PUT /api/me/password`: every session of the user ends; the new one is stored. */
+  changePassword(body: PasswordChange): Promise<Session>;
+  /** `POST /api/logout`: ends the stored session, and the client forgets it (even if the server no longer knew it). */
+  logout(): Promise<void>;
+  /** `GET /api/me/sessions`: the user's live sessions, newest first, the stored one marked `current`. */
+  sessions(): Promise<SessionList>;
+  /** `DELETE /api/me/sessions/{id}`: ends one of the user's sessions. */
+  endSession(id: string): Promise<void>;
+  /** `DELETE /api/me/sessions`: ends every session of the user but the stored one. */
+  endOtherSessions(): Promise<void>;
 }
 
-const ISSUING: ReadonlySet<string> = new Set(ISSUING_PATHS);
+const ISSUING: ReadonlySet<string> = new Set(ISSUING_OPERATIONS);
 
 export function createAzumaClient(options: AzumaClientOptions): AzumaClient {
   const mode = options.auth ?? 'header';
@@ -75,6 +94,18 @@ export function createAzumaClient(options: AzumaClientOptions): AzumaClient {
     register: async (body) => expectData(await raw.POST('/api/register', { body })),
     login: async (body) => expectData(await raw.POST('/api/login', { body })),
     me: async () => expectData(await raw.GET('/api/me')),
+    updateMe: async (body) => expectData(await raw.PATCH('/api/me', { body })),
+    changePassword: async (body) => expectData(await raw.PUT('/api/me/password', { body })),
+    async logout() {
+      const sent = store.current;
+      const result = await raw.POST('/api/logout');
+      // Whatever the answer, the session is over for this client: 204 ended it, 401 says it was.
+      store.forget(sent);
+      expectNoContent(result);
+    },
+    sessions: async () => expectData(await raw.GET('/api/me/sessions')),
+    endSession: async (id) => expectNoContent(await raw.DELETE('/api/me/sessions/{id}', { params: { path: { id } } })),
+    endOtherSessions: async () => expectNoContent(await raw.DELETE('/api/me/sessions')),
   };
 }
 
@@ -85,13 +116,15 @@ function headerAuth(store: TokenStore): Middleware {
       if (store.current && !request.headers.has(SESSION_HEADER)) request.headers.set(SESSION_HEADER, store.current);
     },
     async onResponse({ request, response, schemaPath }) {
-      if (issuesSession(request, response, schemaPath)) {
-        const token = await tokenFromBody(response);
+      const sent = request.headers.get(SESSION_HEADER) ?? undefined;
+      if (issuing(request, schemaPath)) {
+        const token = response.ok ? await tokenFromBody(response) : undefined;
         if (token) store.issue(token);
         return;
       }
+      if (response.status === 401) return store.forget(sent);
       const successor = response.headers.get(SESSION_HEADER);
-      if (successor) store.rotate(request.headers.get(SESSION_HEADER) ?? undefined, successor);
+      if (successor) store.rotate(sent, successor);
     },
   };
 }
@@ -106,17 +139,23 @@ function cookieAuth(store: TokenStore): Middleware {
       }
     },
     onResponse({ request, response, schemaPath }) {
-      const token = sessionFromSetCookie(response.headers);
-      if (!token) return;
-      if (issuesSession(request, response, schemaPath)) store.issue(token);
-      else store.rotate(sessionFromCookieHeader(request.headers.get('Cookie')), token);
+      const sent = sessionFromCookieHeader(request.headers.get('Cookie'));
+      const token = sessionCookieFromResponse(response.headers);
+      if (issuing(request, schemaPath)) {
+        if (response.ok && token) store.issue(token);
+        return;
+      }
+      // A 401 or a cleared cookie: the session this client holds has ended.
+      if (response.status === 401 || token === '') return store.forget(sent);
+      if (token) store.rotate(sent, token);
     },
   };
 }
 
-// Only the API's own operations issue sessions; anything else that sets a token is a rotation.
-function issuesSession(request: Request, response: Response, schemaPath: string): boolean {
-  return response.ok && request.method === 'POST' && ISSUING.has(schemaPath);
+// Only the API's own issuing operations begin sessions; anything else that sets a token is a
+// rotation. Their 401 means wrong credentials (login, password change), not an ended session.
+function issuing(request: Request, schemaPath: string): boolean {
+  return ISSUING.has(`${request.method} ${schemaPath}`);
 }
 
 async function tokenFromBody(response: Response): Promise<string | undefined> {
@@ -142,4 +181,8 @@ const networkErrors: Middleware = {
 function expectData<T>(result: { data?: T; error?: unknown; response: Response }): T {
   if (result.response.ok && result.data !== undefined) return result.data;
   throw new AzumaError(result.response, result.error);
+}
+
+function expectNoContent(result: { error?: unknown; response: Response }): void {
+  if (result.response.status !== 204) throw new AzumaError(result.response, result.error);
 }

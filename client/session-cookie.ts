@@ -5,8 +5,11 @@
 
 import { SESSION_COOKIE } from '../generated/contract-facts.js';
 
-/** The session cookie's value a response sets, if any; the last one wins, as in a browser. */
-export function sessionFromSetCookie(headers: Headers): string | undefined {
+/**
+ * The session cookie's value a response sets, if any; the last one wins, as in a browser. An
+ * empty string means the response cleared it (logout).
+ */
+export function sessionCookieFromResponse(headers: Headers): string | undefined {
   let found: string | undefined;
   // getSetCookie keeps the lines apart. Browsers never expose Set-Cookie, so where an older one
   // lacks the method there is nothing to miss.
@@ -15,9 +18,7 @@ export function sessionFromSetCookie(headers: Headers): string | undefined {
     const pair = line.split(';', 1)[0] ?? '';
     const eq = pair.indexOf('=');
     if (eq < 0 || pair.slice(0, eq).trim() !== SESSION_COOKIE) continue;
-    const value = pair.slice(eq + 1).trim();
-    // The contract never clears the cookie; an empty value is ignored rather than logging out.
-    if (value) found = value;
+    found = pair.slice(eq + 1).trim();
   }
   return found;
 }

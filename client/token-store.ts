@@ -2,9 +2,9 @@
 
 export class TokenStore {
   #token: string | undefined;
-  readonly #onToken: ((token: string) => void) | undefined;
+  readonly #onToken: ((token: string | undefined) => void) | undefined;
 
-  constructor(initial: string | undefined, onToken: ((token: string) => void) | undefined) {
+  constructor(initial: string | undefined, onToken: ((token: string | undefined) => void) | undefined) {
     this.#token = initial || undefined;
     this.#onToken = onToken;
   }
@@ -29,5 +29,15 @@ export class TokenStore {
   rotate(sentWith: string | undefined, successor: string): void {
     if (sentWith === undefined || sentWith !== this.#token) return;
     this.issue(successor);
+  }
+
+  /**
+   * The session of `sentWith` has ended (logout, a 401): forget it, unless something newer (a
+   * fresh login) already replaced it.
+   */
+  forget(sentWith: string | undefined): void {
+    if (sentWith === undefined || sentWith !== this.#token) return;
+    this.#token = undefined;
+    this.#onToken?.(undefined);
   }
 }

@@ -11,7 +11,12 @@ export function renderClientFacts(contract: Contract): string {
     constant('CONTRACT_VERSION', "The contract's info.version.", contract.version),
     constant('SESSION_COOKIE', 'The cookie of the cookie security scheme.', contract.session.cookie),
     constant('SESSION_HEADER', 'The header of the header security scheme, request and response.', contract.session.header),
-    constant('ISSUING_PATHS', 'Paths of the operations whose success issues a new session.', contract.session.issuingPaths, ' as const'),
+    constant(
+      'ISSUING_OPERATIONS',
+      '`METHOD path` of the operations whose success issues a new session.',
+      contract.session.issuingOperations,
+      ' as const',
+    ),
     constant('ERROR_MESSAGES', 'Every error constant the contract pins, by status.', Object.fromEntries(contract.errors), ' as const'),
   ].join('\n');
 }

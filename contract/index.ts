@@ -56,8 +56,8 @@ export interface SessionFacts {
   tokenPattern: RegExp;
   /** A token expiring within this many ms gets a successor. */
   refreshWindowMs: number;
-  /** Paths of the operations whose success issues a session (a required Set-Cookie on 200). */
-  issuingPaths: string[];
+  /** `METHOD path` of the operations whose success issues a new session (a required Set-Cookie on 200). */
+  issuingOperations: string[];
 }
 
 export interface Contract {
@@ -267,14 +267,14 @@ function sessionFacts(
   const token = document.components?.schemas?.Token;
   const pattern =
     token && 'pattern' in token && typeof token.pattern === 'string' ? token.pattern : fail('components.schemas.Token has no pattern');
-  const issuingPaths = operations
+  const issuingOperations = operations
     .filter((op) => op.responses.get(200)?.headers.some((h) => h.name.toLowerCase() === 'set-cookie' && h.required))
-    .map((op) => op.path);
+    .map((op) => `${op.method} ${op.path}`);
   return {
     cookie: named('cookie'),
     header: named('header'),
     tokenPattern: new RegExp(pattern),
     refreshWindowMs: limits.refreshWindowSeconds * 1000,
-    issuingPaths,
+    issuingOperations,
   };
 }

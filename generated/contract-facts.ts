@@ -1,7 +1,7 @@
 // Generated from openapi.yaml by scripts/artifacts.ts through contract/client-facts.ts; never edit.
 
 /** The contract's info.version. */
-export const CONTRACT_VERSION = "1.0.0";
+export const CONTRACT_VERSION = "1.1.0";
 
 /** The cookie of the cookie security scheme. */
 export const SESSION_COOKIE = "azuma_session";
@@ -9,10 +9,11 @@ export const SESSION_COOKIE = "azuma_session";
 /** The header of the header security scheme, request and response. */
 export const SESSION_HEADER = "Azuma-Session";
 
-/** Paths of the operations whose success issues a new session. */
-export const ISSUING_PATHS = [
-  "/api/register",
-  "/api/login"
+/** `METHOD path` of the operations whose success issues a new session. */
+export const ISSUING_OPERATIONS = [
+  "POST /api/register",
+  "POST /api/login",
+  "PUT /api/me/password"
 ] as const;
 
 /** Every error constant the contract pins, by status. */

@@ -86,6 +86,105 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /**
+         * Update the current user's profile
+         * @description This endpoint is used to set or clear the current user's `icon` and `status`. Send either
+         *     or both; a field that is left out keeps its value, `null` clears it. The answer is the
+         *     updated user.
+         */
+        patch: operations["updateMe"];
+        trace?: never;
+    };
+    "/api/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change the password
+         * @description This endpoint is used to change the current user's password. It ends every session of the
+         *     user, the one that sent the request included, and answers a new session in its place (also
+         *     set as the `azuma_session` cookie). A wrong current password answers 401 and counts
+         *     towards the rate limit on login and register.
+         */
+        put: operations["changePassword"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Log out
+         * @description This endpoint is used to end the session that authenticated the request, with every token
+         *     of it: the one sent, those before it and its successor. With cookie auth the response
+         *     clears the `azuma_session` cookie.
+         */
+        post: operations["logoutUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the current user's sessions
+         * @description This endpoint is used to list the current user's live sessions, newest first: one entry per
+         *     session (not per token), with the one that sent the request marked `current`. Tokens are
+         *     never listed.
+         */
+        get: operations["listSessions"];
+        put?: never;
+        post?: never;
+        /**
+         * End every other session
+         * @description This endpoint is used to end every session of the current user except the one that sent
+         *     the request, for instance after a device was lost.
+         */
+        delete: operations["endOtherSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/me/sessions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one session
+         * @description This endpoint is used to end one of the current user's sessions by its id, with every token
+         *     of it. An id that is not one of the user's sessions answers 404, whether or not it exists.
+         */
+        delete: operations["endSession"];
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -105,6 +204,58 @@ export interface components {
          *     `HttpOnly` and `SameSite=Lax`, in any order (plus `Secure` where configured).
          */
         SessionCookie: string;
+        /** @description A `Set-Cookie` value that empties `azuma_session` and expires it at once. */
+        ClearedSessionCookie: string;
+        /** @description A session's id, 24 lowercase hex characters; it says nothing about its tokens. */
+        SessionId: string;
+        /** @description One session of the user (a login and its chain of tokens). */
+        SessionInfo: {
+            id: components["schemas"]["SessionId"];
+            /**
+             * Format: date-time
+             * @description When the session began (register, login or password change), RFC 3339 in UTC.
+             */
+            created: string;
+            /**
+             * Format: date-time
+             * @description When one of its tokens was last accepted, to the minute, RFC 3339 in UTC.
+             */
+            lastUsed: string;
+            /**
+             * Format: date-time
+             * @description When its newest token expires unless refreshed, RFC 3339 in UTC.
+             */
+            expiration: string;
+            /**
+             * Format: date-time
+             * @description When the session ends however often it is refreshed (`AZUMA_SESSION_MAX_AGE` after it began).
+             */
+            absoluteExpiration: string;
+            /** @description The `User-Agent` the session began with, as sent (its first 256 characters); `null` when none was sent. */
+            userAgent: string | null;
+            /** @description Whether this is the session that sent the request. */
+            current: boolean;
+        };
+        SessionList: {
+            /** @description The live sessions, newest first. */
+            sessions: components["schemas"]["SessionInfo"][];
+        };
+        /** @description The profile fields to change; a field left out keeps its value, `null` clears it. */
+        UserUpdate: {
+            /**
+             * Format: uri
+             * @description An `https://` URL of at most 2,048 characters, or `null`.
+             */
+            icon?: string | null;
+            /** @description 1–128 characters without control characters, or `null`. */
+            status?: string | null;
+        };
+        PasswordChange: {
+            /** @description The password in use; a wrong one fails with 401. */
+            currentPassword: string;
+            /** @description 8–256 characters, as on register. */
+            newPassword: string;
+        };
         /**
          * @description 1–32 characters from Unicode letters, decimal digits, `_`, `-` and `.`; unique
          *     case-insensitively.
@@ -318,6 +469,11 @@ export interface components {
          *     `Secure` where configured.
          */
         SessionSetCookie: components["schemas"]["SessionCookie"];
+        /**
+         * @description Present when the cookie authenticated the request: clears the `azuma_session` cookie,
+         *     `azuma_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`, plus `Secure` where configured.
+         */
+        ClearSessionCookie: components["schemas"]["ClearedSessionCookie"];
         /** @description Seconds to wait before trying again. */
         RetryAfter: number;
     };
@@ -414,6 +570,162 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UserUpdate"];
+            };
+        };
+        responses: {
+            /** @description The user, updated. */
+            200: {
+                headers: {
+                    "Azuma-Session": components["headers"]["AzumaSession"];
+                    "Set-Cookie": components["headers"]["RefreshSetCookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            200: components["responses"]["SessionCreated"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    logoutUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session has ended. */
+            204: {
+                headers: {
+                    "Set-Cookie": components["headers"]["ClearSessionCookie"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user's live sessions. */
+            200: {
+                headers: {
+                    "Azuma-Session": components["headers"]["AzumaSession"];
+                    "Set-Cookie": components["headers"]["RefreshSetCookie"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    endOtherSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every other session has ended. */
+            204: {
+                headers: {
+                    "Azuma-Session": components["headers"]["AzumaSession"];
+                    "Set-Cookie": components["headers"]["RefreshSetCookie"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    endSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description The session's id, as listed by `GET /api/me/sessions`.
+                 * @example 6650b7d2a1c4e93f0b2d8e17
+                 */
+                id: components["schemas"]["SessionId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session has ended. */
+            204: {
+                headers: {
+                    "Azuma-Session": components["headers"]["AzumaSession"];
+                    "Set-Cookie": components["headers"]["RefreshSetCookie"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };

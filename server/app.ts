@@ -53,8 +53,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(contractRoutes, {
     contract,
-    handlers: createHandlers({ version: contract.version, accounts: services.accounts, cookies: services.cookies }),
-    checks: securityChecks(contract.securitySchemes, services.sessions, services.cookies),
+    handlers: createHandlers({ version: contract.version, ...services }),
+    checks: securityChecks(contract.securitySchemes, services.sessions, services.transport),
     authRateLimit: config.authRateLimit,
   });
   await app.register(docsRoutes, { contractText: contract.text });

@@ -1,13 +1,13 @@
 import type { Contract } from '../contract/index.js';
 import { type AccountService, accountService } from './auth/accounts.js';
 import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './auth/passwords.js';
-import { type SessionService, sessionService } from './auth/sessions.js';
+import { type SessionRules, type SessionService, sessionService } from './auth/sessions.js';
 import { startSessionSweeper } from './auth/sweeper.js';
 import { type Config, ConfigError } from './config.js';
-import { type SessionCookies, sessionCookies } from './cookies.js';
 import { openDatabase } from './db/open.js';
 import { sessionsRepository } from './db/sessions.js';
 import { usersRepository } from './db/users.js';
+import { type SessionTransport, sessionTransport } from './session-transport.js';
 
 export interface ServiceOptions {
   /** Clock in ms; tests move it to reach the refresh window without waiting. */
@@ -21,11 +21,22 @@ export interface ServiceOptions {
 export interface Services {
   accounts: AccountService;
   sessions: SessionService;
-  cookies: SessionCookies;
+  transport: SessionTransport;
   /** Runs the expired-session sweep now; resolves to the rows deleted. */
   sweepExpiredSessions(): Promise<number>;
   /** Stops the sweeper and closes the database. */
   close(): Promise<void>;
+}
+
+/** The session rules: lifetimes and the cap from the settings, the window and token shape from the contract. */
+export function sessionRules(config: Config, contract: Contract): SessionRules {
+  return {
+    ttlSeconds: config.sessionTtlSeconds,
+    maxAgeSeconds: config.sessionMaxAgeSeconds,
+    perUser: config.sessionsPerUser,
+    refreshWindowMs: contract.session.refreshWindowMs,
+    tokenPattern: contract.session.tokenPattern,
+  };
 }
 
 /** Storage → repositories → services, wired once; nothing here knows about HTTP routes. */
@@ -39,15 +50,7 @@ export function composeServices(config: Config, contract: Contract, options: Ser
     throw new ConfigError(`AZUMA_DB: cannot open '${config.dbPath}': ${error instanceof Error ? error.message : String(error)}`);
   }
   const sessionsRepo = sessionsRepository(db);
-  const sessions = sessionService(
-    sessionsRepo,
-    {
-      ttlSeconds: config.sessionTtlSeconds,
-      refreshWindowMs: contract.session.refreshWindowMs,
-      tokenPattern: contract.session.tokenPattern,
-    },
-    now,
-  );
+  const sessions = sessionService(sessionsRepo, sessionRules(config, contract), now);
   const passwords = passwordHasher({
     params: options.scrypt ?? OWASP_SCRYPT,
     concurrency: config.hashConcurrency,
@@ -57,7 +60,7 @@ export function composeServices(config: Config, contract: Contract, options: Ser
   return {
     accounts: accountService(usersRepository(db), passwords, sessions, now),
     sessions,
-    cookies: sessionCookies(contract.session.cookie, config.cookieSecure, now),
+    transport: sessionTransport(contract.session, config.cookieSecure, now),
     sweepExpiredSessions: () => sweeper.sweep(),
     async close() {
       await sweeper.stop();

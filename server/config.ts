@@ -13,6 +13,10 @@ export interface Config {
   dbPath: string;
   /** AZUMA_SESSION_TTL: lifetime of a session token in seconds. */
   sessionTtlSeconds: number;
+  /** AZUMA_SESSION_MAX_AGE: a session's absolute lifetime in seconds, however often it is refreshed. */
+  sessionMaxAgeSeconds: number;
+  /** AZUMA_SESSIONS_PER_USER: live sessions a user may keep; beginning one more ends the oldest. */
+  sessionsPerUser: number;
   /** AZUMA_COOKIE_SECURE: add `Secure` to the session cookie (set it when served over HTTPS). */
   cookieSecure: boolean;
   /** AZUMA_AUTH_RATE_LIMIT: login+register attempts per client IP per minute; 0 turns it off. */
@@ -110,6 +114,10 @@ export function loadConfig(env: Env = process.env): Config {
     dbPath,
     // At least a minute, so a fresh token is never born expired; at most ten years.
     sessionTtlSeconds: integer(env, 'AZUMA_SESSION_TTL', 2_592_000, 60, 315_360_000),
+    // 90 days by default: the absolute timeout of a long-lived session (OWASP Session
+    // Management); at least a minute, like the TTL.
+    sessionMaxAgeSeconds: integer(env, 'AZUMA_SESSION_MAX_AGE', 7_776_000, 60, 315_360_000),
+    sessionsPerUser: integer(env, 'AZUMA_SESSIONS_PER_USER', 20, 1, 1000),
     cookieSecure: boolean(env, 'AZUMA_COOKIE_SECURE', false),
     authRateLimit: integer(env, 'AZUMA_AUTH_RATE_LIMIT', 30, 0, 1_000_000),
     corsOrigins: origins(env, 'AZUMA_CORS_ORIGINS'),

@@ -1,13 +1,13 @@
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { ApiKeyScheme } from '../contract/index.js';
 import type { AuthenticatedSession, SessionService } from './auth/sessions.js';
-import type { SessionCookies } from './cookies.js';
 import { ApiError, NO_SESSION_DETAIL } from './errors.js';
+import type { Channel, SessionTransport } from './session-transport.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by a security check once a session token has been accepted. */
-    session: AuthenticatedSession | null;
+    session: (AuthenticatedSession & { channel: Channel }) | null;
   }
 }
 
@@ -23,28 +23,22 @@ export type SchemeCheck = (request: FastifyRequest, reply: FastifyReply) => bool
 export function securityChecks(
   schemes: Readonly<Record<string, ApiKeyScheme>>,
   sessions: SessionService,
-  cookies: SessionCookies,
+  transport: SessionTransport,
 ): Record<string, SchemeCheck> {
-  const accept = (request: FastifyRequest, token: unknown) => {
+  const accept = (request: FastifyRequest, reply: FastifyReply, channel: Channel, token: unknown) => {
     const session = typeof token === 'string' ? sessions.authenticate(token) : undefined;
-    if (session) request.session = session;
-    return session;
+    if (!session) return false;
+    request.session = { ...session, channel };
+    if (session.successor) transport.successor(reply, channel, session.successor);
+    return true;
   };
   const checks: Record<string, SchemeCheck> = {};
   for (const [name, scheme] of Object.entries(schemes)) {
     if (scheme.in === 'cookie') {
-      checks[name] = (request, reply) => {
-        const session = accept(request, request.cookies[scheme.name]);
-        if (session?.successor) cookies.set(reply, session.successor);
-        return session !== undefined;
-      };
+      checks[name] = (request, reply) => accept(request, reply, 'cookie', request.cookies[scheme.name]);
     } else if (scheme.in === 'header') {
       const header = scheme.name.toLowerCase();
-      checks[name] = (request, reply) => {
-        const session = accept(request, request.headers[header]);
-        if (session?.successor) reply.header(scheme.name, session.successor.token);
-        return session !== undefined;
-      };
+      checks[name] = (request, reply) => accept(request, reply, 'header', request.headers[header]);
     } else {
       throw new Error(`security scheme '${name}' (apiKey in ${scheme.in}) has no check in this server`);
     }

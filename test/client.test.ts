@@ -58,7 +58,7 @@ function wiretap() {
 
 function clientFor(auth: 'header' | 'cookie', extra: Partial<AzumaClientOptions> = {}) {
   const tap = wiretap();
-  const tokens: string[] = [];
+  const tokens: Array<string | undefined> = [];
   const client = createAzumaClient({ baseUrl: server.url, auth, fetch: tap.fetch, onToken: (t) => tokens.push(t), ...extra });
   /** The token the last request carried, whichever way the mode sends it. */
   const lastSent = () => {
@@ -212,6 +212,65 @@ describe.each(['header', 'cookie'] as const)('%s auth', (auth) => {
     await late;
     expect(client.token).toBe(fresh);
     expect(tokens).toEqual([first, fresh]);
+  });
+
+  it('when the user reads and changes their profile and sessions, then every 1.1 method answers typed results', async () => {
+    const { client } = clientFor(auth);
+    const name = uniqueName();
+    await client.register({ name, password });
+    const user = await client.updateMe({ status: 'At lunch', icon: 'https://example.org/a.png' });
+    expect(user).toMatchObject({ name, status: 'At lunch', icon: 'https://example.org/a.png' });
+    expect((await client.updateMe({ icon: null })).icon).toBeNull();
+    const other = clientFor(auth).client;
+    await other.login({ name, password });
+    const { sessions } = await client.sessions();
+    expect(sessions).toHaveLength(2);
+    expect(sessions.filter((s) => s.current)).toHaveLength(1);
+    await client.endSession(sessions.find((s) => !s.current)!.id);
+    await expect(other.me()).rejects.toMatchObject({ status: 401 });
+    await expect(client.endSession('0123456789abcdef01234567')).rejects.toMatchObject({ status: 404, message: 'NOT_FOUND' });
+  });
+
+  it('when the password changes, then the client keeps the new session and the others end', async () => {
+    const { client, tokens } = clientFor(auth);
+    const name = uniqueName();
+    const { token: first } = await client.register({ name, password });
+    const elsewhere = clientFor(auth).client;
+    await elsewhere.login({ name, password });
+    const { token: fresh } = await client.changePassword({ currentPassword: password, newPassword: `${password}!` });
+    expect(fresh).not.toBe(first);
+    expect(tokens).toContain(fresh);
+    expect((await client.me()).name).toBe(name);
+    await expect(elsewhere.me()).rejects.toMatchObject({ status: 401 });
+    await expect(client.changePassword({ currentPassword: 'wrong-password', newPassword: 'whatever-new' })).rejects.toMatchObject({
+      status: 401,
+    });
+    // A wrong current password is not an ended session: the client keeps it.
+    expect((await client.me()).name).toBe(name);
+  });
+
+  it('when the app logs out, then the session ends on the server and the client forgets the token', async () => {
+    const { client, tokens } = clientFor(auth);
+    const { token } = await client.register({ name: uniqueName(), password });
+    await client.logout();
+    expect(client.token).toBeUndefined();
+    expect(tokens.at(-1)).toBeUndefined();
+    // The token itself is refused now, whoever sends it.
+    const direct = await fetch(`${server.url}/api/me`, { headers: { 'Azuma-Session': token } });
+    expect(direct.status).toBe(401);
+    await expect(client.me()).rejects.toMatchObject({ status: 401 });
+  });
+
+  it('when another device ends this session, then the next answer is 401 and the client forgets the token', async () => {
+    const { client, tokens } = clientFor(auth);
+    const name = uniqueName();
+    await client.register({ name, password });
+    const device = clientFor(auth).client;
+    await device.login({ name, password });
+    await device.endOtherSessions();
+    await expect(client.me()).rejects.toMatchObject({ status: 401 });
+    expect(client.token).toBeUndefined();
+    expect(tokens.at(-1)).toBeUndefined();
   });
 });
 

@@ -16,16 +16,22 @@ const operations = contract.operations.map((op) => ({
 const deref = (node: Json): Json => (node.$ref ? deref(contract.at<Json>(contract.follow(node.$ref))) : node);
 
 describe('openapi.yaml', () => {
-  it('when read, then it has exactly the four operations of the reference with verbNoun ids', () => {
+  it('when read, then it has the four operations of the reference and the six of 1.1, with verbNoun ids', () => {
     expect(operations.map(({ method, path, id }) => `${method} ${path} ${id}`).sort()).toEqual([
+      'DELETE /api/me/sessions endOtherSessions',
+      'DELETE /api/me/sessions/{id} endSession',
       'GET /api/ getVersion',
       'GET /api/me getMe',
+      'GET /api/me/sessions listSessions',
+      'PATCH /api/me updateMe',
       'POST /api/login loginUser',
+      'POST /api/logout logoutUser',
       'POST /api/register registerUser',
+      'PUT /api/me/password changePassword',
     ]);
     for (const { op } of operations) {
       expect(op.tags).toHaveLength(1);
-      expect(['API', 'User']).toContain(op.tags[0]);
+      expect(['API', 'User', 'Sessions']).toContain(op.tags[0]);
       expect(op.summary).toMatch(/^[A-Z][a-z]/);
     }
   });
@@ -37,6 +43,12 @@ describe('openapi.yaml', () => {
       registerUser: ['200', '400', '409', '413', '415', '429', '500', '503'],
       loginUser: ['200', '400', '401', '413', '415', '429', '500', '503'],
       getMe: ['200', '401', '500', '503'],
+      updateMe: ['200', '400', '401', '413', '415', '500', '503'],
+      changePassword: ['200', '400', '401', '413', '415', '429', '500', '503'],
+      logoutUser: ['204', '401', '500', '503'],
+      listSessions: ['200', '401', '500', '503'],
+      endOtherSessions: ['204', '401', '500', '503'],
+      endSession: ['204', '400', '401', '404', '500', '503'],
     });
     for (const { op } of operations) {
       for (const [status, response] of Object.entries(op.responses as Json)) {
@@ -49,7 +61,7 @@ describe('openapi.yaml', () => {
     }
   });
 
-  it('when secured, then /api/me accepts cookie or header auth and public operations say so', () => {
+  it('when secured, then every operation on the signed-in user accepts cookie or header auth and public operations say so', () => {
     expect(doc.components.securitySchemes).toEqual({
       cookieAuth: expect.objectContaining({ type: 'apiKey', in: 'cookie', name: 'azuma_session' }),
       headerAuth: expect.objectContaining({ type: 'apiKey', in: 'header', name: 'Azuma-Session' }),
@@ -59,15 +71,24 @@ describe('openapi.yaml', () => {
       getVersion: [],
       registerUser: [],
       loginUser: [],
-      getMe: [{ cookieAuth: [] }, { headerAuth: [] }],
+      ...Object.fromEntries(
+        ['getMe', 'updateMe', 'changePassword', 'logoutUser', 'listSessions', 'endOtherSessions', 'endSession'].map((id) => [
+          id,
+          [{ cookieAuth: [] }, { headerAuth: [] }],
+        ]),
+      ),
     });
   });
 
   it('when a token can be refreshed or issued, then the response headers are documented', () => {
     const me = doc.paths['/api/me'].get.responses['200'];
     expect(Object.keys(me.headers).sort()).toEqual(['Azuma-Session', 'Set-Cookie']);
-    for (const path of ['/api/register', '/api/login']) {
-      const created = deref(doc.paths[path].post.responses['200']);
+    for (const [path, method] of [
+      ['/api/register', 'post'],
+      ['/api/login', 'post'],
+      ['/api/me/password', 'put'],
+    ]) {
+      const created = deref(doc.paths[path!][method!].responses['200']);
       expect(deref(created.headers['Set-Cookie']).required).toBe(true);
     }
   });
@@ -115,7 +136,7 @@ describe('openapi.yaml', () => {
       header: doc.components.securitySchemes.headerAuth.name,
       tokenPattern: new RegExp(doc.components.schemas.Token.pattern),
       refreshWindowMs: contract.limits.refreshWindowSeconds * 1000,
-      issuingPaths: ['/api/register', '/api/login'],
+      issuingOperations: ['POST /api/register', 'POST /api/login', 'PUT /api/me/password'],
     });
   });
 

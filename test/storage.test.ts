@@ -1,13 +1,13 @@
 // What lands on disk: versioned schema, hashed passwords and tokens only, and the KDF's real cost.
 
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrations } from '../server/db/migrations.js';
-import { buildTestApp } from './support/server.js';
+import { buildTestApp, manualClock } from './support/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-storage-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +26,7 @@ describe('storage', () => {
     const user = db.prepare('SELECT name, name_key, password_hash FROM users').get() as Record<string, string>;
     expect(user).toMatchObject({ name: 'Stored', name_key: 'stored' });
     expect(user.password_hash).toMatch(/^\$scrypt\$ln=14,r=8,p=5\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
-    const sessions = db.prepare('SELECT token_hash FROM sessions').all() as Array<{ token_hash: Buffer }>;
+    const sessions = db.prepare('SELECT token_hash FROM session_tokens').all() as Array<{ token_hash: Buffer }>;
     expect(sessions).toEqual([{ token_hash: createHash('sha256').update(token).digest() }]);
     expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -75,5 +75,41 @@ describe('password hashing under load', () => {
     expect(busy.headers['retry-after']).toBe('1');
     expect(busy.json()).toMatchObject({ code: 503, message: 'SERVICE_UNAVAILABLE' });
     await app.close();
+  });
+});
+
+describe('upgrading from contract 1.0', () => {
+  it('when a database made by the 1.0 server is opened, then every account and every session survives the migration', async () => {
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/azuma-1.0.json', import.meta.url), 'utf8')) as {
+      accounts: Array<{ name: string; password: string; id: string; tokens: string[] }>;
+    };
+    const dbPath = join(dir, 'from-1.0.sqlite');
+    copyFileSync(new URL('./fixtures/azuma-1.0.sqlite', import.meta.url), dbPath);
+    const before = new Database(dbPath, { readonly: true });
+    expect(before.pragma('user_version', { simple: true })).toBe(1);
+    const { issued } = before.prepare('SELECT min(expires_at) AS issued FROM sessions').get() as { issued: number };
+    before.close();
+    // The 1.0 tokens were issued for 30 days: be five days into them, whenever this test runs.
+    const clock = manualClock(issued - 25 * 24 * 3600 * 1000);
+
+    const app = await buildTestApp({ dbPath }, { now: clock.now });
+    try {
+      for (const account of fixture.accounts) {
+        for (const token of account.tokens) {
+          const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': token } });
+          expect(me.json()).toMatchObject({ _id: { $oid: account.id }, name: account.name });
+        }
+        const list = await app.inject({ url: '/api/me/sessions', headers: { 'azuma-session': account.tokens[0]! } });
+        expect(list.json().sessions).toHaveLength(account.tokens.length);
+        const login = await app.inject({ method: 'POST', url: '/api/login', payload: { name: account.name, password: account.password } });
+        expect(login.json()).toMatchObject({ userid: { $oid: account.id } });
+      }
+    } finally {
+      await app.close();
+    }
+    const after = new Database(dbPath, { readonly: true });
+    expect(after.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(after.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'sessions_1_0'").get()).toEqual({ n: 0 });
+    after.close();
   });
 });

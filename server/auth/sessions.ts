@@ -1,4 +1,5 @@
-import type { SessionsRepository } from '../db/sessions.js';
+import type { SessionSummary, SessionsRepository } from '../db/sessions.js';
+import { newObjectId } from '../ids.js';
 import { hashToken, newRotationSalt, newToken, successorToken } from './tokens.js';
 
 export interface IssuedSession {
@@ -8,49 +9,88 @@ export interface IssuedSession {
 
 export interface AuthenticatedSession {
   userId: string;
-  /** Set when the session used falls inside the refresh window. */
+  /** The session (chain of tokens) the token belongs to. */
+  sessionId: string;
+  /** Set when the token used falls inside the refresh window and a successor outlives it. */
   successor?: IssuedSession;
 }
 
+export type { SessionSummary };
+
 export interface SessionService {
-  issue(userId: string): IssuedSession;
+  /** A new session for the user, with its first token; ends the user's oldest beyond the cap. */
+  begin(userId: string, userAgent: string | undefined): IssuedSession;
   /** The session a presented token opens, refreshing it when due; undefined when it opens none. */
   authenticate(token: string): AuthenticatedSession | undefined;
+  /** The user's live sessions, newest first. */
+  list(userId: string): SessionSummary[];
+  /** Ends one of the user's sessions; false when the user has no such session. */
+  end(userId: string, sessionId: string): boolean;
+  /** Ends every session of the user but `keep` (every one when undefined). */
+  endAllBut(userId: string, keep: string | undefined): number;
 }
 
 export interface SessionRules {
-  /** A session's lifetime (AZUMA_SESSION_TTL). */
+  /** A token's lifetime (AZUMA_SESSION_TTL). */
   ttlSeconds: number;
+  /** A session's absolute lifetime from its beginning (AZUMA_SESSION_MAX_AGE). */
+  maxAgeSeconds: number;
+  /** Live sessions a user may keep (AZUMA_SESSIONS_PER_USER). */
+  perUser: number;
   /** The contract's refresh window: a token expiring sooner gets a successor. */
   refreshWindowMs: number;
   /** The contract's token pattern: anything else is refused before hashing or storage. */
   tokenPattern: RegExp;
 }
 
+/** `lastUsed` is kept to the minute, so a read is not a write on every request. */
+const LAST_USED_RESOLUTION_MS = 60_000;
+/** What is kept of a User-Agent header. */
+const USER_AGENT_LENGTH = 256;
+
 export function sessionService(repo: SessionsRepository, rules: SessionRules, now: () => number): SessionService {
   const ttlMs = rules.ttlSeconds * 1000;
   return {
-    issue(userId) {
+    begin(userId, userAgent) {
+      const at = now();
       const token = newToken();
-      const expiresAt = now() + ttlMs;
-      repo.insert({ tokenHash: hashToken(token), userId, expiresAt, rotationSalt: newRotationSalt() });
+      const endsAt = at + rules.maxAgeSeconds * 1000;
+      const expiresAt = Math.min(at + ttlMs, endsAt);
+      repo.begin(
+        { id: newObjectId(at), userId, createdAt: at, lastUsedAt: at, endsAt, userAgent: userAgent?.slice(0, USER_AGENT_LENGTH) ?? null },
+        { tokenHash: hashToken(token), expiresAt, rotationSalt: newRotationSalt() },
+        rules.perUser,
+      );
       return { token, expiresAt };
     },
+
     authenticate(token) {
       // Shape first: a malformed or oversized value never reaches hashing or the database.
       if (!rules.tokenPattern.test(token)) return undefined;
       const at = now();
-      const session = repo.findLive(hashToken(token), at);
-      if (!session) return undefined;
-      if (session.expiresAt - at > rules.refreshWindowMs) return { userId: session.userId };
-      const successor = successorToken(token, session.rotationSalt);
-      const { expiresAt } = repo.insertOnce({
+      const tokenHash = hashToken(token);
+      const live = repo.findLive(tokenHash, at);
+      if (!live) return undefined;
+      const { session } = live;
+      repo.touch(session.id, at, LAST_USED_RESOLUTION_MS);
+      const authenticated = { userId: session.userId, sessionId: session.id };
+      if (live.expiresAt - at > rules.refreshWindowMs) return authenticated;
+      // A token that already lives to the session's absolute end has no successor: it could not
+      // outlive it.
+      if (live.expiresAt >= session.endsAt) return authenticated;
+      const successorExpiry = Math.min(at + ttlMs, session.endsAt);
+      const successor = successorToken(token, live.rotationSalt);
+      const stored = repo.rotate(session.id, tokenHash, {
         tokenHash: hashToken(successor),
-        userId: session.userId,
-        expiresAt: at + ttlMs,
+        expiresAt: successorExpiry,
         rotationSalt: newRotationSalt(),
       });
-      return { userId: session.userId, successor: { token: successor, expiresAt } };
+      if (!stored) return undefined;
+      return { ...authenticated, successor: { token: successor, expiresAt: stored.expiresAt } };
     },
+
+    list: (userId) => repo.listLive(userId, now()),
+    end: (userId, sessionId) => repo.end(userId, sessionId),
+    endAllBut: (userId, keep) => repo.endAllBut(userId, keep),
   };
 }

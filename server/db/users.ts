@@ -19,9 +19,18 @@ export interface NewUser {
   createdAt: number;
 }
 
+/** Profile fields to change; a field left out keeps its value. */
+export interface ProfileChanges {
+  icon?: string | null;
+  status?: string | null;
+}
+
 export interface UsersRepository {
   /** Inserts the user; false when the name key is already taken. */
   insert(user: NewUser): boolean;
+  setPasswordHash(id: string, passwordHash: string): void;
+  /** Applies the changes and returns the user as stored now. */
+  updateProfile(id: string, changes: ProfileChanges): User | undefined;
   findByNameKey(nameKey: string): User | undefined;
   findById(id: string): User | undefined;
 }
@@ -36,8 +45,26 @@ export function usersRepository(db: Db): UsersRepository {
   );
   const byNameKey = db.prepare<[string], User>(`SELECT ${COLUMNS} FROM users WHERE name_key = ?`);
   const byId = db.prepare<[string], User>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
+  const setPasswordHash = db.prepare<[string, string]>('UPDATE users SET password_hash = ? WHERE id = ?');
+  // A flag per field: left out keeps the stored value, null clears it.
+  const updateProfile = db.prepare<{ id: string; setIcon: number; icon: string | null; setStatus: number; status: string | null }>(
+    `UPDATE users SET icon = CASE WHEN @setIcon THEN @icon ELSE icon END,
+                      status = CASE WHEN @setStatus THEN @status ELSE status END
+     WHERE id = @id`,
+  );
   return {
     insert: (user) => insert.run(user).changes === 1,
+    setPasswordHash: (id, passwordHash) => void setPasswordHash.run(passwordHash, id),
+    updateProfile: (id, changes) => {
+      updateProfile.run({
+        id,
+        setIcon: 'icon' in changes ? 1 : 0,
+        icon: changes.icon ?? null,
+        setStatus: 'status' in changes ? 1 : 0,
+        status: changes.status ?? null,
+      });
+      return byId.get(id);
+    },
     findByNameKey: (nameKey) => byNameKey.get(nameKey),
     findById: (id) => byId.get(id),
   };

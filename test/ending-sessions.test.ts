@@ -1,0 +1,286 @@
+// Contract 1.1 through HTTP: logout, the session list, ending sessions, the absolute lifetime,
+// bounded storage per session and per user, password change and profile update.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Config } from '../server/config.js';
+import { responseErrors } from './support/contract.js';
+import { buildTestApp, manualClock, startServer } from './support/server.js';
+
+const HOUR = 3600;
+const DAY = 24 * HOUR;
+const password = 'correct horse';
+const dir = mkdtempSync(join(tmpdir(), 'azuma-sessions-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let app: FastifyInstance;
+afterEach(() => app?.close());
+
+type Auth = { header: string } | { cookie: string };
+const credentials = (auth: Auth) =>
+  'header' in auth ? { headers: { 'azuma-session': auth.header } } : { cookies: { azuma_session: auth.cookie } };
+
+/** An app whose sessions last an hour, so every authenticated request is inside the refresh window. */
+async function setup(config: Partial<Config> = {}) {
+  const clock = manualClock();
+  app = await buildTestApp({ sessionTtlSeconds: HOUR, ...config }, { now: clock.now });
+  return clock;
+}
+
+async function register(name: string, userAgent?: string) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/register',
+    payload: { name, password },
+    headers: userAgent ? { 'user-agent': userAgent } : {},
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return res.json().token as string;
+}
+
+async function login(name: string, userAgent?: string, pw = password) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/login',
+    payload: { name, password: pw },
+    headers: userAgent ? { 'user-agent': userAgent } : {},
+  });
+  return { res, token: res.statusCode === 200 ? (res.json().token as string) : undefined };
+}
+
+const me = (auth: Auth) => app.inject({ url: '/api/me', ...credentials(auth) });
+const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, auth: Auth, payload?: object) =>
+  app.inject({ method, url, ...credentials(auth), ...(payload ? { payload } : {}) });
+
+/** Fails unless the answer is what the contract documents for that operation and status. */
+function expectDocumented(res: LightMyRequestResponse, method: string, path: string, status: number) {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(responseErrors(method, path, status, res.body ? res.json() : undefined)).toEqual([]);
+}
+
+describe('logout', () => {
+  it('when a header session logs out with the token before its rotation, then that token and its successor are both refused', async () => {
+    const clock = await setup();
+    const token = await register('leaver');
+    clock.advance(1000);
+    const rotated = await me({ header: token });
+    const successor = rotated.headers['azuma-session'] as string;
+    expect(successor).toMatch(/^[A-Za-z0-9]{64}$/);
+
+    const out = await call('POST', '/api/logout', { header: token });
+    expectDocumented(out, 'POST', '/api/logout', 204);
+    expect(out.headers['azuma-session']).toBeUndefined();
+    expect(out.headers['set-cookie']).toBeUndefined();
+    for (const dead of [token, successor]) {
+      expect((await me({ header: dead })).statusCode).toBe(401);
+      expect((await me({ cookie: dead })).statusCode).toBe(401);
+    }
+  });
+
+  it('when a cookie session logs out with its successor, then the cookie is cleared and the whole chain is refused', async () => {
+    const clock = await setup();
+    const token = await register('cookie-leaver');
+    clock.advance(1000);
+    const successor = /^azuma_session=(\w+);/.exec(String((await me({ cookie: token })).headers['set-cookie']))![1]!;
+
+    const out = await call('POST', '/api/logout', { cookie: successor });
+    expectDocumented(out, 'POST', '/api/logout', 204);
+    expect(out.headers['set-cookie']).toBe('azuma_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax');
+    expect(responseErrors('POST', '/api/logout', 204, undefined)).toEqual([]);
+    for (const dead of [token, successor]) expect((await me({ cookie: dead })).statusCode).toBe(401);
+    expect((await call('POST', '/api/logout', { cookie: successor })).statusCode).toBe(401);
+  });
+
+  it('when a logout races concurrent refreshes of the same token over real sockets, then no token of the chain survives', async () => {
+    const server = await startServer({ sessionTtlSeconds: HOUR });
+    try {
+      const send = (path: string, token: string, method = 'GET') =>
+        fetch(`${server.url}${path}`, { method, headers: { 'Azuma-Session': token } });
+      const register = await fetch(`${server.url}/api/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'racer', password }),
+      });
+      const { token } = (await register.json()) as { token: string };
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const answers = await Promise.all([
+        ...Array.from({ length: 10 }, () => send('/api/me', token)),
+        send('/api/logout', token, 'POST'),
+        ...Array.from({ length: 10 }, () => send('/api/me', token)),
+      ]);
+      expect(answers.map((r) => r.status)).toContain(204);
+      const seen = new Set([token, ...answers.map((r) => r.headers.get('azuma-session')).filter((t): t is string => t !== null)]);
+      for (const t of seen) expect((await send('/api/me', t)).status).toBe(401);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('bounded storage', () => {
+  it('when one session hops 1,000 times inside the window, then it never keeps more than two tokens', async () => {
+    const dbPath = join(dir, 'hops.sqlite');
+    const clock = await setup({ dbPath });
+    let token = await register('hopper');
+    for (let hop = 0; hop < 1000; hop++) {
+      clock.advance(1000);
+      const res = await me({ header: token });
+      expect(res.statusCode).toBe(200);
+      token = res.headers['azuma-session'] as string;
+    }
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) AS n FROM session_tokens').get()).toEqual({ n: 2 });
+      expect(db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it('when a user begins more sessions than AZUMA_SESSIONS_PER_USER, then the oldest end', async () => {
+    const clock = await setup({ sessionsPerUser: 3 });
+    const tokens = [await register('collector')];
+    for (let i = 0; i < 3; i++) {
+      clock.advance(1000);
+      tokens.push((await login('collector')).token!);
+    }
+    expect((await me({ header: tokens[0]! })).statusCode).toBe(401);
+    for (const live of tokens.slice(1)) expect((await me({ header: live })).statusCode).toBe(200);
+  });
+});
+
+describe('the absolute lifetime', () => {
+  it('when a session is refreshed for longer than AZUMA_SESSION_MAX_AGE, then no successor outlives it and then it ends', async () => {
+    const clock = await setup({ sessionTtlSeconds: DAY, sessionMaxAgeSeconds: 3 * DAY });
+    let token = await register('mortal');
+    const begun = clock.now();
+    let latest = 0;
+    for (let hour = 1; hour < 3 * 24; hour++) {
+      clock.advance(HOUR * 1000);
+      const res = await me({ header: token });
+      expect(res.statusCode, `hour ${hour}`).toBe(200);
+      const successor = res.headers['azuma-session'] as string | undefined;
+      if (successor) token = successor;
+      const listed = (await call('GET', '/api/me/sessions', { header: token })).json().sessions[0];
+      latest = Date.parse(listed.expiration);
+      expect(latest).toBeLessThanOrEqual(begun + 3 * DAY * 1000);
+      expect(Date.parse(listed.absoluteExpiration)).toBe(begun + 3 * DAY * 1000);
+    }
+    expect(latest).toBe(begun + 3 * DAY * 1000);
+    clock.advance(HOUR * 1000);
+    expect((await me({ header: token })).statusCode).toBe(401);
+    // A new login begins a new session with a new absolute end.
+    expect((await login('mortal')).res.statusCode).toBe(200);
+  });
+});
+
+describe('the session list', () => {
+  it('when a user has two sessions, then both are listed newest first, the caller marked current, without tokens', async () => {
+    const clock = await setup();
+    const first = await register('lister', 'Firefox/140.0');
+    clock.advance(90_000);
+    const second = (await login('lister', 'curl/8.5.0')).token!;
+    clock.advance(30_500);
+    const res = await call('GET', '/api/me/sessions', { header: first });
+    expectDocumented(res, 'GET', '/api/me/sessions', 200);
+    const { sessions } = res.json() as { sessions: Array<Record<string, unknown>> };
+    expect(sessions.map((s) => [s.userAgent, s.current])).toEqual([
+      ['curl/8.5.0', false],
+      ['Firefox/140.0', true],
+    ]);
+    expect(sessions[1]!.lastUsed).toBe(new Date(clock.now() - (clock.now() % 60_000)).toISOString());
+    const text = res.body;
+    for (const token of [first, second, res.headers['azuma-session'] as string]) expect(text).not.toContain(token);
+  });
+
+  it('when a session is ended by id, then its tokens are refused; an id of another user is 404 like an unknown one', async () => {
+    await setup();
+    const mine = await register('owner');
+    const other = (await login('owner')).token!;
+    const stranger = await register('stranger');
+    type Listed = { id: string; current: boolean };
+    const otherId = (await call('GET', '/api/me/sessions', { header: mine })).json().sessions.find((s: Listed) => !s.current).id;
+    const strangersId = (await call('GET', '/api/me/sessions', { header: stranger })).json().sessions[0].id;
+
+    const foreign = await call('DELETE', `/api/me/sessions/${strangersId}`, { header: mine });
+    const unknown = await call('DELETE', '/api/me/sessions/0123456789abcdef01234567', { header: mine });
+    expectDocumented(foreign, 'DELETE', '/api/me/sessions/{id}', 404);
+    expect(foreign.body).toBe(unknown.body);
+    expect((await me({ header: stranger })).statusCode).toBe(200);
+    expect((await call('DELETE', '/api/me/sessions/not-an-id', { header: mine })).statusCode).toBe(400);
+
+    expectDocumented(await call('DELETE', `/api/me/sessions/${otherId}`, { header: mine }), 'DELETE', '/api/me/sessions/{id}', 204);
+    expect((await me({ header: other })).statusCode).toBe(401);
+    expect((await me({ header: mine })).statusCode).toBe(200);
+  });
+
+  it('when every other session is ended, then only the caller stays signed in', async () => {
+    await setup();
+    const keep = await register('pruner');
+    const others = [(await login('pruner')).token!, (await login('pruner')).token!];
+    expectDocumented(await call('DELETE', '/api/me/sessions', { header: keep }), 'DELETE', '/api/me/sessions', 204);
+    for (const t of others) expect((await me({ header: t })).statusCode).toBe(401);
+    expect((await me({ header: keep })).statusCode).toBe(200);
+  });
+});
+
+describe('password change', () => {
+  it('when the current password is right, then every session ends and a new one answers; the new password logs in', async () => {
+    await setup();
+    const caller = await register('changer');
+    const elsewhere = (await login('changer')).token!;
+    const res = await call(
+      'PUT',
+      '/api/me/password',
+      { header: caller },
+      { currentPassword: password, newPassword: 'a much longer secret' },
+    );
+    expectDocumented(res, 'PUT', '/api/me/password', 200);
+    const fresh = res.json().token as string;
+    expect(res.headers['set-cookie']).toMatch(new RegExp(`^azuma_session=${fresh}; `));
+    for (const dead of [caller, elsewhere]) expect((await me({ header: dead })).statusCode).toBe(401);
+    expect((await me({ header: fresh })).statusCode).toBe(200);
+    expect((await login('changer')).res.statusCode).toBe(401);
+    expect((await login('changer', undefined, 'a much longer secret')).res.statusCode).toBe(200);
+  });
+
+  it('when the current password is wrong, then 401, nothing changes, and the attempts count towards the rate limit', async () => {
+    await setup({ authRateLimit: 2 });
+    const token = await register('guesser');
+    const wrong = () =>
+      call('PUT', '/api/me/password', { header: token }, { currentPassword: 'not it at all', newPassword: 'whatever-else' });
+    expectDocumented(await wrong(), 'PUT', '/api/me/password', 401);
+    expect((await me({ header: token })).statusCode).toBe(200);
+    expectDocumented(await wrong(), 'PUT', '/api/me/password', 429);
+  });
+});
+
+describe('profile update', () => {
+  it('when icon and status are set and cleared, then /api/me shows each change', async () => {
+    await setup();
+    const token = await register('painter');
+    const set = await call('PATCH', '/api/me', { header: token }, { icon: 'https://example.org/p.png', status: 'At lunch' });
+    expectDocumented(set, 'PATCH', '/api/me', 200);
+    expect(set.json()).toMatchObject({ icon: 'https://example.org/p.png', status: 'At lunch' });
+    await call('PATCH', '/api/me', { header: token }, { status: null });
+    expect((await me({ header: token })).json()).toMatchObject({ icon: 'https://example.org/p.png', status: null });
+  });
+
+  it.each([
+    ['an http icon', { icon: 'http://example.org/p.png' }],
+    ['an icon over 2,048 characters', { icon: `https://example.org/${'a'.repeat(2048)}` }],
+    ['a status with a control character', { status: 'line\u0007bell' }],
+    ['a status over 128 characters', { status: 's'.repeat(129) }],
+    ['an empty status', { status: '' }],
+    ['no field at all', {}],
+    ['an unknown field', { name: 'someone-else' }],
+  ])('when the body has %s, then 400 and nothing changes', async (_what, body) => {
+    await setup();
+    const token = await register('careful');
+    expectDocumented(await call('PATCH', '/api/me', { header: token }, body), 'PATCH', '/api/me', 400);
+    expect((await me({ header: token })).json()).toMatchObject({ name: 'careful', icon: null, status: null });
+  });
+});
