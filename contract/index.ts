@@ -100,17 +100,26 @@ export function loadContract(file: URL | string = CONTRACT_FILE): Contract {
   return indexContract(text, path);
 }
 
+/** The document as written, `$ref`s kept and nothing checked: what the breaking-change gate compares, old releases included. */
+export function parseDocument(text: string): Document {
+  return parse(text) as Document;
+}
+
+/** The node at a JSON pointer (`#/components/...`) of a document, `$ref`s not followed. */
+export function pointerTarget(document: unknown, pointer: string): unknown {
+  return pointer
+    .slice(2)
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[unescapePointer(key)], document);
+}
+
 export function indexContract(text: string, file = '<text>'): Contract {
-  const document = parse(text) as Document;
+  const document = parseDocument(text);
   const fail = (what: string): never => {
     throw new ContractError(`${file}: ${what}`);
   };
 
-  const at = <T>(pointer: string): T =>
-    pointer
-      .slice(2)
-      .split('/')
-      .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[unescapePointer(key)], document) as T;
+  const at = <T>(pointer: string): T => pointerTarget(document, pointer) as T;
   const follow = (pointer: string, seen = new Set<string>()): string => {
     const ref = at<{ $ref?: unknown } | undefined>(pointer)?.$ref;
     if (typeof ref !== 'string') return pointer;
