@@ -1,5 +1,6 @@
-// The breaking-change gate must really fail: real breaking changes, made in memory to today's
-// openapi.yaml, are held against release 1.0.0 with a minor and with a major version.
+// The breaking-change gate must really fail: real breaking changes, made in memory to release
+// 1.0.0, are held against it with a minor and with a major version. And today's openapi.yaml
+// (1.1) is held against 1.0.0 too: it must be additive.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,9 +23,9 @@ const schema = (document: Document, name: string) => document.components!.schema
 
 type Edit = (document: Document) => void;
 
-/** Today's contract with `change` made and info.version set; JSON is YAML too. */
+/** Release 1.0.0 with `change` made and info.version set; JSON is YAML too. */
 function edited(version: string, change: Edit = () => {}): string {
-  const document = parseDocument(current);
+  const document = parseDocument(release.text);
   change(document);
   document.info.version = version;
   return JSON.stringify(document);
@@ -59,6 +60,15 @@ const breakingChanges: { story: string; change: Edit; named: RegExp }[] = [
       /^ {2}- #\/components\/schemas\/Error\/properties\/message\/enum\/\d+: removed "ALREADY_EXISTS" .*POST \/api\/register \([^)]*409/m,
   },
 ];
+
+describe('when contract 1.1 is held against release 1.0.0', () => {
+  it('then every change is additive and the gate passes', () => {
+    const result = gate(current);
+    expect(result.report).toContain('✔ 1.1.0 is greater than 1.0.0, and no change breaks a client');
+    expect(result.report).toMatch(/#\/paths\/~1api~1logout\/post: added/);
+    expect(result.ok).toBe(true);
+  });
+});
 
 describe('when openapi.yaml is unchanged since its release', () => {
   it('then the gate passes', () => {
