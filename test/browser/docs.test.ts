@@ -4,8 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsEnabled, launchChromium } from '../../tools/chromium.js';
 import { type RunningServer, startServer } from '../support/server.js';
-import { browserTestsEnabled, launchChromium } from './chromium.js';
 
 const results = new URL('../../test-results/', import.meta.url);
 
