@@ -84,6 +84,23 @@ describe.runIf(browserTestsEnabled())('GET /docs in Chromium, offline', () => {
     await page.screenshot({ path: fileURLToPath(new URL('docs.png', results)), fullPage: true });
   });
 
+  it('when the reader reaches Token refresh, then a picture shows the life of a session', async () => {
+    const page = await openDocs();
+    await follow(page, 'Token refresh');
+    const section = page.locator('[data-section-id="/section/token-refresh"]');
+    await expect.poll(() => section.getByRole('heading', { name: 'Token refresh' }).isVisible()).toBe(true);
+    const diagram = section.getByRole('img', { name: 'The life of a session' });
+    await diagram.scrollIntoViewIfNeeded();
+    await expect.poll(() => diagram.isVisible()).toBe(true);
+    // Decoded, not a broken-image icon: the CSP admitted the data: URI and the SVG parsed.
+    const size = () => diagram.evaluate((img: HTMLImageElement) => ({ natural: img.naturalWidth, shown: img.clientWidth }));
+    await expect.poll(async () => (await size()).natural).toBeGreaterThan(0);
+    // The one-column layout has room for it at (nearly) its own size, so its text stays legible.
+    const { natural, shown } = await size();
+    expect(shown).toBeGreaterThanOrEqual(0.8 * natural);
+    await section.screenshot({ path: fileURLToPath(new URL('docs-session-life.png', results)) });
+  });
+
   it('when the reader follows the sidebar, then every operation is shown with its summary', async () => {
     const page = await openDocs();
     const operations = [
