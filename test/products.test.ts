@@ -14,8 +14,8 @@ import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadContract } from '../contract/index.js';
+import { browserTestsEnabled, launchChromium } from '../tools/chromium.js';
 import { type AppOrigin, type AppWindow, bundleApp, serveAppOrigin } from './browser/app-origin.js';
-import { browserTestsEnabled, launchChromium } from './browser/chromium.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));

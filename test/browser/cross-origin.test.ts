@@ -2,9 +2,9 @@
 // both auth modes, and token rotation, as a real Chromium enforces them.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { browserTestsEnabled, launchChromium } from '../../tools/chromium.js';
 import { type RunningServer, startServer } from '../support/server.js';
 import { type AppOrigin, type AppWindow, serveAppOrigin } from './app-origin.js';
-import { browserTestsEnabled, launchChromium } from './chromium.js';
 
 const password = 'correct horse battery';
 let names = 0;

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadContract } from '../../contract/index.js';
+import { browserTestsEnabled, launchChromium } from '../../tools/chromium.js';
 import { type RunningServer, startServer } from '../support/server.js';
-import { browserTestsEnabled, launchChromium } from './chromium.js';
 
 const results = new URL('../../test-results/', import.meta.url);
 const contract = loadContract();
@@ -84,6 +84,23 @@ describe.runIf(browserTestsEnabled())('GET /docs in Chromium, offline', () => {
       '503 SERVICE_UNAVAILABLE',
     ]);
     await page.screenshot({ path: fileURLToPath(new URL('docs.png', results)), fullPage: true });
+  });
+
+  it('when the reader reaches Token refresh, then a picture shows the life of a session', async () => {
+    const page = await openDocs();
+    await follow(page, 'Token refresh');
+    const section = page.locator('[data-section-id="/section/token-refresh"]');
+    await expect.poll(() => section.getByRole('heading', { name: 'Token refresh' }).isVisible()).toBe(true);
+    const diagram = section.getByRole('img', { name: 'The life of a session' });
+    await diagram.scrollIntoViewIfNeeded();
+    await expect.poll(() => diagram.isVisible()).toBe(true);
+    // Decoded, not a broken-image icon: the CSP admitted the data: URI and the SVG parsed.
+    const size = () => diagram.evaluate((img: HTMLImageElement) => ({ natural: img.naturalWidth, shown: img.clientWidth }));
+    await expect.poll(async () => (await size()).natural).toBeGreaterThan(0);
+    // The one-column layout has room for it at (nearly) its own size, so its text stays legible.
+    const { natural, shown } = await size();
+    expect(shown).toBeGreaterThanOrEqual(0.8 * natural);
+    await section.screenshot({ path: fileURLToPath(new URL('docs-session-life.png', results)) });
   });
 
   it('when the reader follows the sidebar, then every operation is shown with its summary', async () => {

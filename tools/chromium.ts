@@ -1,5 +1,6 @@
 // Launches Debian's Chromium (`apt-get install chromium`, which .ci/run does when it is missing)
-// through playwright-core, so the browser tests need no browser download from npm.
+// through playwright-core, so neither the browser tests nor the diagram (scripts/diagram.ts) need a
+// browser download from npm.
 import { existsSync } from 'node:fs';
 import { type Browser, chromium } from 'playwright-core';
 
