@@ -86,11 +86,11 @@ describe.runIf(browserTestsEnabled())('GET /docs in Chromium, offline', () => {
     await page.screenshot({ path: fileURLToPath(new URL('docs.png', results)), fullPage: true });
   });
 
-  it('when the reader reaches Token refresh, then a picture shows the life of a session', async () => {
+  it('when the reader reaches Session lifecycle, then a picture shows the life of a session', async () => {
     const page = await openDocs();
-    await follow(page, 'Token refresh');
-    const section = page.locator('[data-section-id="/section/token-refresh"]');
-    await expect.poll(() => section.getByRole('heading', { name: 'Token refresh' }).isVisible()).toBe(true);
+    await follow(page, 'Session lifecycle');
+    const section = page.locator('[data-section-id="/section/session-lifecycle"]');
+    await expect.poll(() => section.getByRole('heading', { name: 'Session lifecycle' }).isVisible()).toBe(true);
     const diagram = section.getByRole('img', { name: 'The life of a session' });
     await diagram.scrollIntoViewIfNeeded();
     await expect.poll(() => diagram.isVisible()).toBe(true);
