@@ -61,6 +61,8 @@ describe('the server process', () => {
     ['AZUMA_PORT', 'eighty'],
     ['AZUMA_PORT', '70000'],
     ['AZUMA_SESSION_TTL', '-5'],
+    ['AZUMA_SESSION_MAX_AGE', '30'],
+    ['AZUMA_SESSIONS_PER_USER', '0'],
     ['AZUMA_COOKIE_SECURE', 'yes'],
     ['AZUMA_AUTH_RATE_LIMIT', '1.5'],
     ['AZUMA_CORS_ORIGINS', 'not a url'],
