@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { operations } from '../generated/openapi.js';
 import type { AccountService, SignedIn } from './auth/accounts.js';
 import type { SessionService } from './auth/sessions.js';
+import type { User } from './db/users.js';
 import { ApiError, NO_SESSION_DETAIL } from './errors.js';
 import type { SessionTransport } from './session-transport.js';
 
@@ -46,6 +47,10 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
     return undefined;
   };
   const iso = (ms: number) => new Date(ms).toISOString();
+  const userAnswer = (user: User | undefined): Answer<'getMe'> => {
+    if (!user) throw new ApiError(401, NO_SESSION_DETAIL);
+    return { _id: { $oid: user.id }, name: user.name, icon: user.icon, status: user.status };
+  };
 
   return {
     async getVersion() {
@@ -65,15 +70,11 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
     },
 
     async getMe(request) {
-      const user = accounts.find(signedIn(request).userId);
-      if (!user) throw new ApiError(401, NO_SESSION_DETAIL);
-      return { _id: { $oid: user.id }, name: user.name, icon: user.icon, status: user.status };
+      return userAnswer(accounts.find(signedIn(request).userId));
     },
 
     async updateMe(request) {
-      const user = accounts.updateProfile(signedIn(request).userId, request.body);
-      if (!user) throw new ApiError(401, NO_SESSION_DETAIL);
-      return { _id: { $oid: user.id }, name: user.name, icon: user.icon, status: user.status };
+      return userAnswer(accounts.updateProfile(signedIn(request).userId, request.body));
     },
 
     async changePassword(request, reply) {
