@@ -6,7 +6,7 @@
 
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
-import type { Contract, SchemaObject } from './contract.js';
+import type { Contract, Operation, SchemaObject } from './contract.js';
 
 /** A body that breaks the schema, and how. */
 export interface InvalidBody {
@@ -161,11 +161,16 @@ export function mutations(contract: Contract, raw: SchemaObject, validate: Valid
         out.push({
           why: `${key} breaks its pattern ${sub.pattern}`,
           arbitrary: withValue(
-            fc.tuple(validString, fc.constantFrom(...odd), fc.nat()).map(([s, c, at]) => {
-              const chars = codePoints(s);
-              chars[at % chars.length] = c;
-              return chars.join('');
-            }),
+            fc
+              .tuple(validString, fc.constantFrom(...odd), fc.nat())
+              .map(([s, c, at]) => {
+                const chars = codePoints(s);
+                chars[at % chars.length] = c;
+                return chars.join('');
+              })
+              // A pattern that only pins a prefix (`^https://…`) survives most replacements, and the
+              // body would then be invalid for another reason (a format) than the one named.
+              .filter((s) => !pattern.test(s)),
           ),
         });
       }
@@ -178,4 +183,12 @@ export function mutations(contract: Contract, raw: SchemaObject, validate: Valid
 /** Bodies the contract rejects, each with the reason it is broken. */
 export function invalidBody(contract: Contract, schema: SchemaObject, validate: ValidateFunction): fc.Arbitrary<InvalidBody> {
   return fc.oneof(...mutations(contract, schema, validate).map(({ why, arbitrary }) => arbitrary.map((body) => ({ body, why }))));
+}
+
+/** The operation's path with each `{parameter}` filled by a value its schema accepts (the same for a seed). */
+export function pathFor(contract: Contract, op: Operation, seed: number): string {
+  return op.pathParameters.reduce((path, { name, schema }) => {
+    const [value] = fc.sample(validValue(contract, schema), { seed, numRuns: 1 });
+    return path.replace(`{${name}}`, encodeURIComponent(String(value)));
+  }, op.path);
 }

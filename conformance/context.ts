@@ -3,11 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import type { components } from '../generated/openapi.js';
 import type { Contract } from './contract.js';
-import { brief, CheckFailed, cookieValue, type Exchange, type Http, isRecord } from './http.js';
+import { brief, CheckFailed, type Credentials, cookieValue, type Exchange, type Http, isRecord } from './http.js';
 
 export type Session = components['schemas']['Session'];
 export type User = components['schemas']['User'];
 export type ErrorBody = components['schemas']['Error'];
+export type SessionInfo = components['schemas']['SessionInfo'];
+export type SessionList = components['schemas']['SessionList'];
 
 export interface Account {
   name: string;
@@ -94,6 +96,21 @@ export function sessionCookies(ex: Exchange, cookieName: string): { line: string
 export function serverTime(ex: Exchange): number {
   const date = Date.parse(ex.headers.get('date') ?? '');
   return Number.isNaN(date) ? Date.now() : date;
+}
+
+/** The caller's sessions from GET /api/me/sessions, failing unless exactly one is marked current. */
+export async function listSessions(
+  ctx: Context,
+  auth: Credentials,
+  label: string,
+): Promise<{ ex: Exchange; sessions: SessionInfo[]; current: SessionInfo }> {
+  const ex = await ctx.http.send({ method: 'GET', path: '/api/me/sessions', label, auth });
+  const { sessions } = expectOk<SessionList>(ex);
+  const current = sessions.filter((session) => session.current);
+  if (current.length !== 1) {
+    throw new CheckFailed(`${ex.label} marked ${current.length} sessions current, expected exactly one: the session that sent the request`);
+  }
+  return { ex, sessions, current: current[0]! };
 }
 
 /** A random name that fits the contract's UserName (letters, digits, `_`, `-`, `.`; ≤ 32). */

@@ -39,6 +39,8 @@ export interface Operation {
   security: ApiKeyScheme[][];
   requestSchema?: SchemaObject;
   requestValidator?: ValidateFunction;
+  /** The `{name}` parameters of the path, with their schemas, so requests can fill them in. */
+  pathParameters: { name: string; schema: SchemaObject }[];
   responses: Map<number, DocumentedResponse>;
 }
 
@@ -94,6 +96,7 @@ export function compileContract(file: URL | string = CONTRACT_FILE): Contract {
       method: op.method,
       path: op.path,
       security: op.security.map((alternative) => alternative.map((name) => index.securitySchemes[name]!)),
+      pathParameters: pathParameters(index, op.path, op.method),
       ...(op.requestSchema
         ? { requestSchema: index.at<SchemaObject>(op.requestSchema), requestValidator: validator(op.requestSchema) }
         : {}),
@@ -125,6 +128,19 @@ export function compileContract(file: URL | string = CONTRACT_FILE): Contract {
     },
     describeErrors: (validate, dataVar = 'body') => ajv.errorsText(validate.errors, { dataVar, separator: '; ' }),
   };
+}
+
+/** The path's `in: path` parameters, declared on the operation or on its path item, `$ref`s followed. */
+function pathParameters(index: ContractIndex, path: string, method: string): Operation['pathParameters'] {
+  const base = `#/paths/${escapePointer(path)}`;
+  const declared = [
+    ...(index.at<unknown[] | undefined>(`${base}/parameters`) ?? []),
+    ...(index.at<unknown[] | undefined>(`${base}/${method.toLowerCase()}/parameters`) ?? []),
+  ];
+  return declared
+    .map((parameter) => index.resolve(parameter as SchemaObject) as { name?: string; in?: string; schema?: SchemaObject })
+    .filter((parameter) => parameter.in === 'path' && parameter.name && parameter.schema)
+    .map((parameter) => ({ name: parameter.name!, schema: parameter.schema! }));
 }
 
 function raise(message: string): never {

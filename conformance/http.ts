@@ -9,6 +9,14 @@ export interface Credentials {
   header?: string;
 }
 
+/** The two ways a session token travels: the contract's cookie, or its header. */
+export type Channel = 'cookie' | 'header';
+
+/** `token` sent on one channel. */
+export function by(channel: Channel, token: string): Credentials {
+  return channel === 'cookie' ? { cookie: token } : { header: token };
+}
+
 export interface RequestSpec {
   method: string;
   path: string;

@@ -7,6 +7,7 @@ import { basicChecks } from './checks/basics.js';
 import { contractChecks } from './checks/contract.js';
 import { fuzzChecks } from './checks/fuzz.js';
 import { refreshChecks } from './checks/refresh.js';
+import { sessionChecks } from './checks/sessions.js';
 import { validationChecks } from './checks/validation.js';
 import { createContext } from './context.js';
 import { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
@@ -44,6 +45,7 @@ export function allChecks(contract: Contract): Check[] {
     ...authChecks(contract),
     ...validationChecks(contract),
     ...refreshChecks(contract),
+    ...sessionChecks(contract),
     ...fuzzChecks(contract),
     ...contractChecks(contract),
   ];

@@ -1,7 +1,7 @@
 // Authentication on the secured operation: 401 in the error shape without a live credential,
 // cookie and header auth, and the cookie winning when both are live.
 import fc from 'fast-check';
-import { validBody } from '../arbitraries.js';
+import { pathFor, validBody } from '../arbitraries.js';
 import { type Context, expectError, expectOk, statusName, type User } from '../context.js';
 import type { Contract } from '../contract.js';
 import { CheckFailed, type Credentials } from '../http.js';
@@ -28,7 +28,7 @@ export function authChecks(contract: Contract): Check[] {
         const credentials = auth();
         const ex = await ctx.http.send({
           method: op.method,
-          path: op.path,
+          path: pathFor(contract, op, ctx.seed),
           label,
           ...(credentials ? { auth: credentials } : {}),
           ...(op.requestSchema && op.requestValidator

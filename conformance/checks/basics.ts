@@ -2,7 +2,7 @@
 // status, and answers unknown routes in the error shape.
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { validBody } from '../arbitraries.js';
+import { pathFor, validBody } from '../arbitraries.js';
 import { expectConforms, expectError, expectOk, statusName } from '../context.js';
 import type { Contract } from '../contract.js';
 import { CheckFailed, type Credentials } from '../http.js';
@@ -47,7 +47,7 @@ export function basicChecks(contract: Contract): Check[] {
           }
           const ex = await ctx.http.send({
             method: op.method,
-            path: op.path,
+            path: pathFor(contract, op, ctx.seed),
             label: `${op.id} built from the contract`,
             ...(body !== undefined ? { json: body } : {}),
             ...(auth ? { auth } : {}),

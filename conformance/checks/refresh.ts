@@ -1,9 +1,11 @@
 // Token refresh. Whether the server's sessions fall inside the contract's refresh window is read from the
 // `expiration` register answers: inside it, rotation is checked on both channels; outside it, that
-// no successor is sent (rotation itself cannot be seen without waiting, so those checks skip).
-import { type Account, type Context, expectOk, oid, sessionCookies, type User } from '../context.js';
+// no successor is sent (rotation itself cannot be seen without waiting, so those checks skip). A
+// token that already lives to its session's absolute end gets no successor either, so the rotation
+// checks skip then too.
+import { type Account, type Context, expectOk, listSessions, oid, sessionCookies, type User } from '../context.js';
 import type { Contract } from '../contract.js';
-import { CheckFailed, type Exchange } from '../http.js';
+import { by, type Channel, CheckFailed, type Exchange } from '../http.js';
 import { type Check, Skipped } from '../runner.js';
 import { maxAge } from './accounts.js';
 
@@ -30,24 +32,54 @@ async function windowOf(ctx: Context): Promise<Window> {
   return { inside: lifetimeMs < windowMs, lifetimeMs, describe };
 }
 
-async function insideWindow(ctx: Context): Promise<Window> {
+/** Per run: why a fresh session never rotates, when its first token already lives to the session's absolute end. */
+const noRotation = new WeakMap<Context, Promise<string | undefined>>();
+
+/**
+ * The contract gives a token a successor only while the successor would outlive it, so a server
+ * whose tokens live as long as its sessions (a short AZUMA_SESSION_MAX_AGE, say) never rotates.
+ * A fresh session's `expiration` against its listed `absoluteExpiration` tells; a server that
+ * cannot list sessions tells nothing here (the sessions checks report that) and rotation is expected.
+ */
+function noRotationReason(ctx: Context): Promise<string | undefined> {
+  let reason = noRotation.get(ctx);
+  if (!reason) {
+    reason = (async () => {
+      const session = await ctx.login(await ctx.account('main'), 'a fresh session, to compare its expiration with its absolute end');
+      const listed = await listSessions(ctx, { header: session.token }, 'the absolute end of a fresh session').catch((error: unknown) => {
+        if (error instanceof CheckFailed) return undefined;
+        throw error;
+      });
+      if (!listed || Date.parse(session.expiration) < Date.parse(listed.current.absoluteExpiration)) return undefined;
+      return `a fresh session's first token already lives to the session's absolute end (expiration ${session.expiration}, absoluteExpiration ${listed.current.absoluteExpiration}), so no successor is due; to check rotation, run the server with tokens that live shorter than its sessions (reference server: AZUMA_SESSION_TTL=3600 with AZUMA_SESSION_MAX_AGE at its default)`;
+    })();
+    noRotation.set(ctx, reason);
+  }
+  return reason;
+}
+
+/** The window, when requests fall inside it and rotation can be seen; skips otherwise, saying how to enable it. */
+export async function insideWindow(ctx: Context): Promise<Window> {
   const window = await windowOf(ctx);
   if (!window.inside) {
     throw new Skipped(
       `${window.describe}, outside the ${windowText(ctx.contract.index.session.refreshWindowMs)} refresh window; to check rotation, run the server with a shorter session lifetime (reference server: AZUMA_SESSION_TTL=3600)`,
     );
   }
+  const reason = await noRotationReason(ctx);
+  if (reason) throw new Skipped(reason);
   return window;
 }
 
-const short = (token: string | undefined) => (token ? `${token.slice(0, 8)}…` : String(token));
+/** The start of a token, for messages. */
+export const short = (token: string | undefined) => (token ? `${token.slice(0, 8)}…` : String(token));
 
-function me(ctx: Context, channel: 'cookie' | 'header', token: string, label: string): Promise<Exchange> {
-  return ctx.http.send({ method: 'GET', path: '/api/me', label, auth: channel === 'cookie' ? { cookie: token } : { header: token } });
+export function me(ctx: Context, channel: Channel, token: string, label: string): Promise<Exchange> {
+  return ctx.http.send({ method: 'GET', path: '/api/me', label, auth: by(channel, token) });
 }
 
 /** The successor a response carries on `channel`, failing when it comes on the other one or twice. */
-function successorOf(ctx: Context, ex: Exchange, channel: 'cookie' | 'header', lifetimeMs: number): string {
+export function successorOf(ctx: Context, ex: Exchange, channel: Channel, lifetimeMs: number): string {
   expectOk<User>(ex);
   const { cookie, header } = ctx.http.channels;
   const cookies = sessionCookies(ex, cookie);
@@ -81,7 +113,8 @@ async function freshSession(ctx: Context, purpose: string): Promise<{ account: A
   return { account, token: session.token };
 }
 
-async function expectSameUser(ctx: Context, channel: 'cookie' | 'header', token: string, account: Account, what: string) {
+/** Fails unless `token` works on `channel` as `account`'s user. */
+export async function expectSameUser(ctx: Context, channel: Channel, token: string, account: Account, what: string) {
   const user = expectOk<User>(await me(ctx, channel, token, what));
   if (oid(user._id) !== oid(account.session.userid)) throw new CheckFailed(`GET /api/me (${what}) answered another user, ${oid(user._id)}`);
 }
@@ -89,7 +122,7 @@ async function expectSameUser(ctx: Context, channel: 'cookie' | 'header', token:
 export function refreshChecks(contract: Contract): Check[] {
   const window = windowText(contract.index.session.refreshWindowMs);
   const { header: headerName } = contract.index.session;
-  const rotation = (channel: 'cookie' | 'header'): Check => ({
+  const rotation = (channel: Channel): Check => ({
     id: `refresh.${channel}-channel`,
     title:
       channel === 'cookie'

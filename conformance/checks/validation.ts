@@ -1,12 +1,21 @@
 // Bodies the contract rejects: malformed JSON, the wrong media type, an oversized body, and one
-// body per way of breaking each request schema, all answered 4xx in the error shape.
+// body per way of breaking each request schema, all answered 4xx in the error shape. A secured
+// operation gets a live credential with them: the contract does not say whether a server looks at
+// the body or the credential first, so only a bad body must decide the answer.
 import fc from 'fast-check';
 import { mutations } from '../arbitraries.js';
-import { expectError, statusName } from '../context.js';
-import type { Contract } from '../contract.js';
+import { type Context, expectError, statusName } from '../context.js';
+import type { Contract, Operation } from '../contract.js';
+import type { Credentials } from '../http.js';
 import type { Check } from '../runner.js';
 
 const shorten = (text: string) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
+
+/** A live token for a secured operation, nothing for an open one. */
+async function credentialFor(ctx: Context, op: Operation): Promise<{ auth?: Credentials }> {
+  if (op.security.length === 0) return {};
+  return { auth: { header: (await ctx.account('validation')).session.token } };
+}
 
 export function validationChecks(contract: Contract): Check[] {
   // Comfortably over the contract's body limit.
@@ -15,8 +24,8 @@ export function validationChecks(contract: Contract): Check[] {
   const withBodies = contract.operations.filter((op) => op.requestSchema && op.requestValidator);
   const checks: Check[] = [];
   for (const op of withBodies) {
-    const send = (ctx: Parameters<Check['run']>[0], label: string, body: string, contentType: string) =>
-      ctx.http.send({ method: op.method, path: op.path, label, body, contentType });
+    const send = async (ctx: Context, label: string, body: string, contentType: string) =>
+      ctx.http.send({ method: op.method, path: op.path, label, body, contentType, ...(await credentialFor(ctx, op)) });
     checks.push(
       {
         id: `validation.${op.id}.malformed-json`,
@@ -58,6 +67,7 @@ export function validationChecks(contract: Contract): Check[] {
               path: op.path,
               label: `${mutation.why}: ${shorten(JSON.stringify(body))}`,
               json: body,
+              ...(await credentialFor(ctx, op)),
             });
             expectError(ex, 400, contract);
           }
