@@ -218,7 +218,7 @@ export interface components {
             created: string;
             /**
              * Format: date-time
-             * @description When one of its tokens was last accepted, to the minute, RFC 3339 in UTC.
+             * @description When one of its tokens was last accepted, to the minute (never before `created`), RFC 3339 in UTC.
              */
             lastUsed: string;
             /**

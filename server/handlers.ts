@@ -97,8 +97,9 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
         sessions: sessions.list(userId).map((s) => ({
           id: s.id,
           created: iso(s.createdAt),
-          // To the minute, as the contract promises: finer would only look precise.
-          lastUsed: iso(s.lastUsedAt - (s.lastUsedAt % 60_000)),
+          // To the minute, as the contract promises (finer would only look precise), but never
+          // before the session began.
+          lastUsed: iso(Math.max(s.createdAt, s.lastUsedAt - (s.lastUsedAt % 60_000))),
           expiration: iso(s.expiresAt),
           absoluteExpiration: iso(s.endsAt),
           userAgent: s.userAgent,

@@ -36,6 +36,9 @@ export function accountService(
   now: () => number,
 ): AccountService {
   const signIn = (user: User, userAgent: string | undefined): SignedIn => ({ user, session: sessions.begin(user.id, userAgent) });
+  // Hashing awaits; a password change may land meanwhile. What was verified against the old hash
+  // must not begin a session after the change ended them all: checked in the same tick as begin.
+  const unchanged = (user: User) => users.findById(user.id)?.passwordHash === user.passwordHash;
   return {
     async register(name, password, userAgent) {
       const key = nameKey(name);
@@ -51,13 +54,14 @@ export function accountService(
       const user = users.findByNameKey(nameKey(name));
       // An unknown name costs one full hash too, so timing does not tell which names exist.
       const ok = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyDummy(password);
-      return user && ok ? signIn(user, userAgent) : undefined;
+      return user && ok && unchanged(user) ? signIn(user, userAgent) : undefined;
     },
 
     async changePassword(userId, current, next, userAgent) {
       const user = users.findById(userId);
       if (!user || !(await passwords.verify(current, user.passwordHash))) return undefined;
       const passwordHash = await passwords.hash(next);
+      if (!unchanged(user)) return undefined;
       users.setPasswordHash(userId, passwordHash);
       // Whoever else held a session may have known the old password: every session ends.
       sessions.endAllBut(userId, undefined);

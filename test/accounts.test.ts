@@ -1,0 +1,70 @@
+// The accounts service with a password hasher the test holds in its hand, so that interleavings a
+// real hash makes only likely happen every time.
+import { describe, expect, it } from 'vitest';
+import { loadContract } from '../contract/index.js';
+import { accountService } from '../server/auth/accounts.js';
+import type { PasswordHasher } from '../server/auth/passwords.js';
+import { sessionService } from '../server/auth/sessions.js';
+import { sessionRules } from '../server/compose.js';
+import { openDatabase } from '../server/db/open.js';
+import { sessionsRepository } from '../server/db/sessions.js';
+import { usersRepository } from '../server/db/users.js';
+import { testConfig } from './support/server.js';
+
+/** A hasher that can hold one `verify` until the test releases it; a hash is the password, tagged. */
+function heldHasher() {
+  let next: Promise<void> | undefined;
+  const hasher: PasswordHasher = {
+    hash: async (password) => `hash:${password}`,
+    async verify(password, stored) {
+      const held = next;
+      next = undefined;
+      if (held) await held;
+      return stored === `hash:${password}`;
+    },
+    verifyDummy: async () => false,
+  };
+  return {
+    hasher,
+    /** Holds the next verify; resolves it when the returned function is called. */
+    holdNext(): () => void {
+      let release: () => void = () => {};
+      next = new Promise((resolve) => (release = resolve));
+      return release;
+    },
+  };
+}
+
+function accounts() {
+  const db = openDatabase(':memory:');
+  const sessions = sessionService(sessionsRepository(db), sessionRules(testConfig(), loadContract()), Date.now);
+  const held = heldHasher();
+  return { held, sessions, service: accountService(usersRepository(db), held.hasher, sessions, Date.now) };
+}
+
+describe('accounts', () => {
+  it('when a login verified against the old password finishes after a password change, then it gets no session', async () => {
+    const { held, sessions, service } = accounts();
+    const { user } = (await service.register('racer', 'old password', undefined))!;
+    const release = held.holdNext();
+    const racing = service.login('racer', 'old password', undefined);
+    // The change lands while the login is still verifying the old password.
+    const changed = await service.changePassword(user.id, 'old password', 'new password', undefined);
+    expect(changed).toBeDefined();
+    release();
+    expect(await racing).toBeUndefined();
+    expect(sessions.list(user.id)).toHaveLength(1);
+  });
+
+  it('when two password changes race, then the one that verified the replaced password fails', async () => {
+    const { held, service } = accounts();
+    const { user } = (await service.register('twice', 'old password', undefined))!;
+    const release = held.holdNext();
+    const slow = service.changePassword(user.id, 'old password', 'slow password', undefined);
+    expect(await service.changePassword(user.id, 'old password', 'fast password', undefined)).toBeDefined();
+    release();
+    expect(await slow).toBeUndefined();
+    expect(await service.login('twice', 'fast password', undefined)).toBeDefined();
+    expect(await service.login('twice', 'slow password', undefined)).toBeUndefined();
+  });
+});
