@@ -72,7 +72,8 @@ export function sessionService(repo: SessionsRepository, rules: SessionRules, no
       const live = repo.findLive(tokenHash, at);
       if (!live) return undefined;
       const { session } = live;
-      repo.touch(session.id, at, LAST_USED_RESOLUTION_MS);
+      // Most requests come within the minute: they read, and write nothing.
+      if (at - session.lastUsedAt >= LAST_USED_RESOLUTION_MS) repo.touch(session.id, at, LAST_USED_RESOLUTION_MS);
       const authenticated = { userId: session.userId, sessionId: session.id };
       if (live.expiresAt - at > rules.refreshWindowMs) return authenticated;
       // A token that already lives to the session's absolute end has no successor: it could not
