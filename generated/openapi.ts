@@ -309,6 +309,7 @@ export interface components {
         /** @description A new session for the user; the token is also set as the `azuma_session` cookie. */
         SessionCreated: {
             headers: {
+                "Cache-Control": components["headers"]["NoStore"];
                 "Set-Cookie": components["headers"]["SessionSetCookie"];
                 [name: string]: unknown;
             };
@@ -474,6 +475,12 @@ export interface components {
          *     `azuma_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`, plus `Secure` where configured.
          */
         ClearSessionCookie: components["schemas"]["ClearedSessionCookie"];
+        /**
+         * @description Always present on an answer that carries a token or a signed-in user's data: no cache,
+         *     shared or private, may keep it (`no-store`, possibly among other directives).
+         * @example no-store
+         */
+        NoStore: string;
         /** @description Seconds to wait before trying again. */
         RetryAfter: number;
     };
@@ -561,6 +568,7 @@ export interface operations {
             /** @description The user the session belongs to. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     "Azuma-Session": components["headers"]["AzumaSession"];
                     "Set-Cookie": components["headers"]["RefreshSetCookie"];
                     [name: string]: unknown;
@@ -590,6 +598,7 @@ export interface operations {
             /** @description The user, updated. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     "Azuma-Session": components["headers"]["AzumaSession"];
                     "Set-Cookie": components["headers"]["RefreshSetCookie"];
                     [name: string]: unknown;
@@ -641,6 +650,7 @@ export interface operations {
             /** @description The session has ended. */
             204: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     "Set-Cookie": components["headers"]["ClearSessionCookie"];
                     [name: string]: unknown;
                 };
@@ -663,6 +673,7 @@ export interface operations {
             /** @description The user's live sessions. */
             200: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     "Azuma-Session": components["headers"]["AzumaSession"];
                     "Set-Cookie": components["headers"]["RefreshSetCookie"];
                     [name: string]: unknown;
@@ -688,6 +699,7 @@ export interface operations {
             /** @description Every other session has ended. */
             204: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     "Azuma-Session": components["headers"]["AzumaSession"];
                     "Set-Cookie": components["headers"]["RefreshSetCookie"];
                     [name: string]: unknown;
@@ -717,6 +729,7 @@ export interface operations {
             /** @description The session has ended. */
             204: {
                 headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
                     "Azuma-Session": components["headers"]["AzumaSession"];
                     "Set-Cookie": components["headers"]["RefreshSetCookie"];
                     [name: string]: unknown;

@@ -214,7 +214,11 @@ const variants: Variant[] = [
   {
     breaks: 'ignores logout (answers 204 without ending the session)',
     breakage: () => ({
-      answer: (req) => (req.method === 'POST' && req.path === '/api/logout' ? { status: 204, headers: {}, body: '' } : undefined),
+      answer: (req) =>
+        // The fault is ignoring logout: otherwise the answer is what the contract documents.
+        req.method === 'POST' && req.path === '/api/logout'
+          ? { status: 204, headers: { 'cache-control': 'no-store' }, body: '' }
+          : undefined,
     }),
     fails: {
       'sessions.logout': /the token .* still works by header \(GET \/api\/me answered 200\) after POST \/api\/logout with it/,
@@ -231,6 +235,20 @@ const variants: Variant[] = [
     upstream: LIFETIME,
     breakage: () => resurrecting(SESSION_NAMES, (session) => Date.now() >= session.startedAt + LIFETIME.sessionMaxAgeSeconds * 1000),
     fails: { 'sessions.absolute-lifetime': /still accepted the session's latest token .* \d+ s after its absolute end/ },
+  },
+  {
+    breaks: 'lets caches keep its answers (no Cache-Control)',
+    breakage: () => ({
+      response(_req, res) {
+        const headers = { ...res.headers };
+        delete headers['cache-control'];
+        return { ...res, headers };
+      },
+    }),
+    fails: {
+      'tokens.no-store': /carried a token with Cache-Control null/,
+      'contract.registerUser': /required header Cache-Control is missing/,
+    },
   },
 ];
 

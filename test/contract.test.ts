@@ -82,7 +82,7 @@ describe('openapi.yaml', () => {
 
   it('when a token can be refreshed or issued, then the response headers are documented', () => {
     const me = doc.paths['/api/me'].get.responses['200'];
-    expect(Object.keys(me.headers).sort()).toEqual(['Azuma-Session', 'Set-Cookie']);
+    expect(Object.keys(me.headers).sort()).toEqual(['Azuma-Session', 'Cache-Control', 'Set-Cookie']);
     for (const [path, method] of [
       ['/api/register', 'post'],
       ['/api/login', 'post'],

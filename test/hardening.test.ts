@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { expectSchema, responseErrors } from './support/contract.js';
+import { expectSchema, responseErrors, responseHeaderErrors } from './support/contract.js';
 import { buildTestApp, type RunningServer, startServer } from './support/server.js';
 
 let app: FastifyInstance | undefined;
@@ -206,5 +206,20 @@ describe('draining', () => {
     const error = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
     expect(error).toMatchObject({ code: 503, message: 'SERVICE_UNAVAILABLE' });
     expect(responseErrors('GET', '/api/', 503, error)).toEqual([]);
+  });
+});
+
+describe('caching', () => {
+  it('when an answer carries a token or the user, then it says Cache-Control: no-store, as its documented header requires', async () => {
+    app = await buildTestApp({ sessionTtlSeconds: 3600 });
+    const register = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'uncached', password: 'correct horse' } });
+    const token = register.json().token as string;
+    const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': token } });
+    const sessions = await app.inject({ url: '/api/me/sessions', headers: { 'azuma-session': token } });
+    for (const res of [register, me, sessions]) expect(res.headers['cache-control']).toBe('no-store');
+    expect(responseHeaderErrors('GET', '/api/me', 200, me.headers)).toEqual([]);
+    expect(responseHeaderErrors('GET', '/api/me', 200, { ...me.headers, 'cache-control': 'max-age=60' })).toEqual([
+      expect.stringContaining('Cache-Control'),
+    ]);
   });
 });

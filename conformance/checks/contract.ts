@@ -2,7 +2,7 @@
 // only ever answered documented statuses with conforming bodies and headers, and nothing was 5xx.
 import type { Contract } from '../contract.js';
 import type { Exchange } from '../http.js';
-import { CheckFailed } from '../http.js';
+import { CheckFailed, cookieValue, isRecord } from '../http.js';
 import { type Check, Skipped } from '../runner.js';
 
 const EXAMPLES = 3;
@@ -28,6 +28,31 @@ export function contractChecks(contract: Contract): Check[] {
         },
       }),
     ),
+    {
+      id: 'tokens.no-store',
+      title:
+        'every answer of this run that carried a token (in the body, the session header or the session cookie) said Cache-Control: no-store',
+      async run(ctx) {
+        const { cookie, header } = ctx.http.channels;
+        const carriesToken = (ex: Exchange) =>
+          (isRecord(ex.json) && typeof ex.json.token === 'string') ||
+          ex.headers.has(header) ||
+          ex.setCookies.some((line) => Boolean(cookieValue(line, cookie)));
+        const bearing = ctx.http.exchanges.filter((ex) => ex.status < 300 && carriesToken(ex));
+        if (bearing.length === 0) throw new Skipped('no answer of this run carried a token');
+        const noStore = (ex: Exchange) => /(^|,)\s*no-store\s*(,|$)/i.test(ex.headers.get('cache-control') ?? '');
+        const bad = bearing.filter((ex) => !noStore(ex));
+        if (bad.length > 0) {
+          throw new CheckFailed(
+            summarise(
+              bad,
+              bearing.length,
+              (ex) => `${ex.label} carried a token with Cache-Control ${JSON.stringify(ex.headers.get('cache-control'))}`,
+            ),
+          );
+        }
+      },
+    },
     {
       id: 'errors.no-5xx',
       title: 'no request of this run, fuzzing included, got a 5xx answer',

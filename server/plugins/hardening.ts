@@ -6,7 +6,12 @@ import { type SecurityHeaders, securityHeaders } from './security-headers.js';
 // API responses are data, never documents: nothing may load, frame or run from them.
 const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } as const;
 // helmet's defaults otherwise; every response carries this set unless its route names another.
-const API_HEADERS = securityHeaders({ contentSecurityPolicy: API_CSP, crossOriginResourcePolicy: { policy: 'same-site' } });
+// no-store: the contract requires it on answers with a token or a user's data; on every API answer
+// it costs nothing and no route can forget it.
+const API_HEADERS = Object.freeze({
+  ...securityHeaders({ contentSecurityPolicy: API_CSP, crossOriginResourcePolicy: { policy: 'same-site' } }),
+  'Cache-Control': 'no-store',
+});
 
 export interface HardeningOptions {
   /** AZUMA_CORS_ORIGINS: browser origins allowed to call the API with credentials. */

@@ -25,3 +25,15 @@ export function responseErrors(method: string, path: string, status: number, bod
   if (documented.body && !documented.body(body)) return [contract.describeErrors(documented.body)];
   return [];
 }
+
+/** Why the headers of a response break what the contract documents for that operation and status; empty when they conform. */
+export function responseHeaderErrors(method: string, path: string, status: number, headers: Record<string, unknown>): string[] {
+  const documented = contract.operationFor(method, path)?.responses.get(status);
+  if (!documented) return [`${method} ${path} does not document ${status}`];
+  return documented.headers.flatMap((header) => {
+    const value = headers[header.name.toLowerCase()];
+    if (value === undefined) return header.required ? [`${header.name} is missing`] : [];
+    if (header.name.toLowerCase() === 'set-cookie') return [];
+    return header.validate(String(value)) ? [] : [`${header.name}: ${contract.describeErrors(header.validate, header.name)}`];
+  });
+}
