@@ -7,14 +7,18 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
-import { DEFAULT_RUNS, DEFAULT_TIMEOUT_MS, runConformance } from './index.js';
-import { formatResult, formatTally, writeJson, writeJUnit } from './report.js';
+import { allChecks, DEFAULT_RUNS, DEFAULT_TIMEOUT_MS, runConformance } from './index.js';
+import { formatResult, formatRules, formatRuleTally, formatTally, writeJson, writeJUnit } from './report.js';
+import { ruleResults } from './rules.js';
 
 const USAGE = `Usage: azuma-conformance --base-url URL [options]
+       azuma-conformance --rules [--contract FILE]
 
 Checks the Azuma server at URL against the Azuma contract, black-box over HTTP.
 It registers its own users with random names; run the server with its auth rate limit
 off or high (reference server: AZUMA_AUTH_RATE_LIMIT=0).
+Every check proves rules of the contract (its x-rules, ids like AUTH-1), shown in
+brackets on its line; --rules adds the table rule → checks → result.
 
 Options:
   --base-url URL   the server to check, e.g. http://127.0.0.1:3000 (required)
@@ -24,6 +28,9 @@ Options:
                    server hash passwords run a quarter of N)
   --seed S         fast-check seed, to reproduce a failing run (default: random, printed)
   --only PREFIXES  only the checks whose id starts with one of these (comma-separated)
+  --rules          after the run, print every rule of the contract with the checks that
+                   prove it and their outcome; without --base-url, print the rules and
+                   their checks without running anything
   --json FILE      also write the report as JSON
   --junit FILE     also write the report as JUnit XML
   --timeout MS     per-request timeout (default ${DEFAULT_TIMEOUT_MS})
@@ -51,6 +58,7 @@ const OPTIONS = {
   json: { type: 'string' },
   junit: { type: 'string' },
   timeout: { type: 'string' },
+  rules: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -68,8 +76,8 @@ if (args.help) {
   process.exit(0);
 }
 const baseUrl = args['base-url'];
-if (!baseUrl) fail('--base-url is required');
-if (!/^https?:\/\/[^/]/.test(baseUrl)) fail(`--base-url must be an http(s) URL, got '${baseUrl}'`);
+if (!baseUrl && !args.rules) fail('--base-url is required');
+if (baseUrl && !/^https?:\/\/[^/]/.test(baseUrl)) fail(`--base-url must be an http(s) URL, got '${baseUrl}'`);
 const runs = integer('runs', args.runs, 1);
 // Chosen here, not in the library, so the first line can print it before anything can fail.
 const seed = integer('seed', args.seed, 0) ?? randomInt(2 ** 31 - 1);
@@ -87,6 +95,13 @@ try {
   fail(`cannot use the contract ${contractFile}: ${error instanceof Error ? error.message : String(error)}`);
 }
 
+if (!baseUrl) {
+  const rules = ruleResults(contract, allChecks(contract));
+  console.log(formatRules(rules));
+  console.log(formatRuleTally(rules));
+  process.exit(0);
+}
+
 console.log(
   `azuma-conformance: ${baseUrl} against ${contractFile} ${contract.version} (seed ${seed}, ${runs ?? DEFAULT_RUNS} fuzz runs per property)`,
 );
@@ -101,6 +116,7 @@ const report = await runConformance({
 });
 if (args.json) writeJson(args.json, report);
 if (args.junit) writeJUnit(args.junit, report);
+if (args.rules) console.log(`\n${formatRules(report.rules)}\n${formatRuleTally(report.rules)}`);
 if (report.failed > 0) console.log(`seed ${report.seed}: rerun with --seed ${report.seed} to repeat the fuzzing`);
 console.log(formatTally(report));
 process.exitCode = report.failed > 0 ? 1 : 0;

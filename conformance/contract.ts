@@ -39,6 +39,8 @@ export interface Operation {
   security: ApiKeyScheme[][];
   requestSchema?: SchemaObject;
   requestValidator?: ValidateFunction;
+  /** Ids of the contract's rules that cite the request body's schema: what validating it proves. */
+  requestRules: string[];
   /** The `{name}` parameters of the path, with their schemas, so requests can fill them in. */
   pathParameters: { name: string; schema: SchemaObject }[];
   responses: Map<number, DocumentedResponse>;
@@ -100,6 +102,7 @@ export function compileContract(file: URL | string = CONTRACT_FILE): Contract {
       ...(op.requestSchema
         ? { requestSchema: index.at<SchemaObject>(op.requestSchema), requestValidator: validator(op.requestSchema) }
         : {}),
+      requestRules: op.requestSchema ? rulesCiting(index, index.follow(op.requestSchema)) : [],
       responses: new Map(
         [...op.responses].map(([status, response]) => [
           status,
@@ -141,6 +144,11 @@ function pathParameters(index: ContractIndex, path: string, method: string): Ope
     .map((parameter) => index.resolve(parameter as SchemaObject) as { name?: string; in?: string; schema?: SchemaObject })
     .filter((parameter) => parameter.in === 'path' && parameter.name && parameter.schema)
     .map((parameter) => ({ name: parameter.name!, schema: parameter.schema! }));
+}
+
+/** The rules whose `where` names the pointer. */
+function rulesCiting(index: ContractIndex, pointer: string): string[] {
+  return index.rules.filter((rule) => rule.where.includes(pointer)).map((rule) => rule.id);
 }
 
 function raise(message: string): never {

@@ -28,6 +28,8 @@ export interface RequestSpec {
   body?: string;
   contentType?: string;
   auth?: Credentials;
+  /** More request headers, sent as given. */
+  headers?: Record<string, string>;
 }
 
 export interface Exchange {
@@ -84,7 +86,7 @@ export class Http {
   }
 
   async send(spec: RequestSpec): Promise<Exchange> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...spec.headers };
     let body: string | undefined;
     if (spec.json !== undefined) {
       headers['content-type'] = 'application/json';

@@ -6,15 +6,18 @@ import { authChecks } from './checks/auth.js';
 import { basicChecks } from './checks/basics.js';
 import { contractChecks } from './checks/contract.js';
 import { fuzzChecks } from './checks/fuzz.js';
+import { rateLimitChecks } from './checks/rate-limit.js';
 import { refreshChecks } from './checks/refresh.js';
 import { sessionChecks } from './checks/sessions.js';
 import { validationChecks } from './checks/validation.js';
 import { createContext } from './context.js';
 import { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
 import { Http } from './http.js';
+import { ruleResults } from './rules.js';
 import { type Check, type CheckResult, type Report, runChecks } from './runner.js';
 
 export { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
+export { type RuleOutcome, type RuleResult, ruleResults, unknownRules } from './rules.js';
 export type { Check, CheckResult, Report } from './runner.js';
 
 export interface ConformanceOptions {
@@ -37,7 +40,7 @@ export interface ConformanceOptions {
 export const DEFAULT_RUNS = 200;
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** Every check, in the order they run: fuzzing after the deterministic checks, tallies last. */
+/** Every check, in the order they run: fuzzing after the deterministic checks, then the tallies, then the rate limit. */
 export function allChecks(contract: Contract): Check[] {
   return [
     ...basicChecks(contract),
@@ -48,6 +51,8 @@ export function allChecks(contract: Contract): Check[] {
     ...sessionChecks(contract),
     ...fuzzChecks(contract),
     ...contractChecks(contract),
+    // Last: exhausting the rate limit would starve every check after it.
+    ...rateLimitChecks(contract),
   ];
 }
 
@@ -73,6 +78,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     results,
+    rules: ruleResults(contract, allChecks(contract), results),
     passed: results.filter((r) => r.outcome === 'pass').length,
     failed: results.filter((r) => r.outcome === 'fail').length,
     skipped: results.filter((r) => r.outcome === 'skip').length,

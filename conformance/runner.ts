@@ -3,6 +3,7 @@
 
 import type { Context } from './context.js';
 import { CheckFailed } from './http.js';
+import type { RuleResult } from './rules.js';
 
 export type Outcome = 'pass' | 'fail' | 'skip';
 
@@ -11,6 +12,8 @@ export interface Check {
   id: string;
   /** What a conforming server does, in one line. */
   title: string;
+  /** Ids of the contract's rules (`x-rules`) this check proves; empty only for the reachability probe. */
+  rules: string[];
   run(ctx: Context): Promise<void>;
 }
 
@@ -18,6 +21,7 @@ export interface CheckResult {
   id: string;
   topic: string;
   title: string;
+  rules: string[];
   outcome: Outcome;
   /** Why it failed or was skipped. */
   reason?: string;
@@ -31,6 +35,8 @@ export interface Report {
   startedAt: string;
   durationMs: number;
   results: CheckResult[];
+  /** Each rule of the contract with the checks that prove it and what they found. */
+  rules: RuleResult[];
   passed: number;
   failed: number;
   skipped: number;
@@ -68,6 +74,7 @@ export async function runChecks(checks: Check[], ctx: Context, onResult: (result
       id: check.id,
       topic,
       title: check.title,
+      rules: check.rules,
       outcome,
       ...(reason !== undefined ? { reason } : {}),
       durationMs: Math.round(performance.now() - started),

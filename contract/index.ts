@@ -60,6 +60,17 @@ export interface SessionFacts {
   issuingOperations: string[];
 }
 
+/** One normative statement of the contract (`x-rules`), by its stable id. */
+export interface ContractRule {
+  id: string;
+  /** The statement, in one sentence of Markdown. */
+  rule: string;
+  /** Where the contract states it: JSON pointers (`#/...`) or `§Heading` sections of info.description. */
+  where: string[];
+  /** Why no client can observe it, for a rule no conformance check can prove. */
+  untestable?: string;
+}
+
 export interface Contract {
   /** Where it was read from. */
   file: string;
@@ -74,6 +85,8 @@ export interface Contract {
   /** HTTP status → its `message` constant, from the error responses' pinned `const`s. */
   errors: ReadonlyMap<number, string>;
   limits: ContractLimits;
+  /** The `x-rules` list, in the contract's order. */
+  rules: readonly ContractRule[];
   /** The node at a JSON pointer (`#/components/...`). */
   at<T = unknown>(pointer: string): T;
   /** Follows `$ref`s from a pointer to the pointer of the node they end at. */
@@ -134,6 +147,7 @@ export function indexContract(text: string, file = '<text>'): Contract {
   const errors = errorConstants(document, at, follow, fail);
   const limits = contractLimits(document, fail);
   const session = sessionFacts(document, securitySchemes, operations, limits, fail);
+  const rules = contractRules(document, fail);
 
   const routes = operations.map((op) => ({
     op,
@@ -150,6 +164,7 @@ export function indexContract(text: string, file = '<text>'): Contract {
     session,
     errors,
     limits,
+    rules,
     at,
     follow: (pointer) => follow(pointer),
     resolve,
@@ -286,4 +301,35 @@ function sessionFacts(
     refreshWindowMs: limits.refreshWindowSeconds * 1000,
     issuingOperations,
   };
+}
+
+/** The `# Heading`s of info.description, which rules cite as `§Heading`. */
+export function descriptionSections(document: Document): string[] {
+  return [...(document.info?.description ?? '').matchAll(/^#+ +(.+?) *$/gm)].map((m) => m[1]!);
+}
+
+const RULE_ID = /^[A-Z]+-[1-9][0-9]*$/;
+
+function contractRules(document: Document, fail: Fail): ContractRule[] {
+  const raw = (document as Document & { 'x-rules'?: unknown })['x-rules'];
+  if (!Array.isArray(raw)) fail('the x-rules list is missing');
+  const sections = new Set(descriptionSections(document));
+  const seen = new Set<string>();
+  return (raw as Record<string, unknown>[]).map((entry, i) => {
+    const { id, rule, where, untestable } = entry ?? {};
+    if (typeof id !== 'string' || !RULE_ID.test(id)) fail(`x-rules[${i}].id must look like TOPIC-1, got ${JSON.stringify(id)}`);
+    if (seen.has(id)) fail(`x-rules: ${id} is used twice`);
+    seen.add(id);
+    if (typeof rule !== 'string' || rule.trim() === '') fail(`x-rules ${id} has no rule text`);
+    if (!Array.isArray(where) || where.length === 0) fail(`x-rules ${id} must say where the contract states it`);
+    for (const place of where) {
+      const found =
+        typeof place === 'string' &&
+        (place.startsWith('§') ? sections.has(place.slice(1)) : place.startsWith('#/') && pointerTarget(document, place) !== undefined);
+      if (!found) fail(`x-rules ${id} points at ${JSON.stringify(place)}, which the contract does not have`);
+    }
+    if (untestable !== undefined && (typeof untestable !== 'string' || untestable.trim() === ''))
+      fail(`x-rules ${id}: untestable must give the reason`);
+    return { id, rule, where: where as string[], ...(untestable !== undefined ? { untestable: untestable as string } : {}) };
+  });
 }

@@ -311,6 +311,9 @@ export interface components {
             headers: {
                 "Cache-Control": components["headers"]["NoStore"];
                 "Set-Cookie": components["headers"]["SessionSetCookie"];
+                "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                 [name: string]: unknown;
             };
             content: {
@@ -320,6 +323,9 @@ export interface components {
         /** @description Malformed JSON, or a body that breaks the schema; `detail` names the field. */
         BadRequest: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                 [name: string]: unknown;
             };
             content: {
@@ -334,6 +340,9 @@ export interface components {
         /** @description No credential, an unknown or expired token, or a wrong name or password. */
         Unauthorized: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                 [name: string]: unknown;
             };
             content: {
@@ -362,6 +371,9 @@ export interface components {
         /** @description The name is already taken (case-insensitively). */
         AlreadyExists: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                 [name: string]: unknown;
             };
             content: {
@@ -376,6 +388,9 @@ export interface components {
         /** @description The body is over the limit (16 KiB). */
         PayloadTooLarge: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                 [name: string]: unknown;
             };
             content: {
@@ -390,6 +405,9 @@ export interface components {
         /** @description The body is not `application/json`. */
         UnsupportedMediaType: {
             headers: {
+                "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                 [name: string]: unknown;
             };
             content: {
@@ -405,6 +423,9 @@ export interface components {
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];
+                "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
                 [name: string]: unknown;
             };
             content: {
@@ -481,6 +502,23 @@ export interface components {
          * @example no-store
          */
         NoStore: string;
+        /**
+         * @description Present when the server limits this operation (login, register and password change share
+         *     one budget per client): the attempts allowed in the current window.
+         * @example 30
+         */
+        RateLimitLimit: number;
+        /**
+         * @description Present when the server limits this operation: the attempts left in the current window,
+         *     this one counted. At 0 the next attempt answers 429.
+         * @example 29
+         */
+        RateLimitRemaining: number;
+        /**
+         * @description Present when the server limits this operation; seconds until the window starts over.
+         * @example 60
+         */
+        RateLimitReset: number;
         /** @description Seconds to wait before trying again. */
         RetryAfter: number;
     };

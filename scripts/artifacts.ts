@@ -7,9 +7,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
 import { renderClientFacts } from '../contract/client-facts.js';
-import { loadContract } from '../contract/index.js';
+import { type Document, indexContract, loadContract } from '../contract/index.js';
 import { isDrawnFrom, renderDiagram } from './diagram.js';
+import { rulesSection } from './rules-section.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
@@ -50,12 +52,20 @@ const artifacts: Record<string, Artifact> = {
     from: 'openapi.yaml and the docs/*.svg it shows',
     build: (out) => {
       const contract = join(dirname(out), 'openapi.yaml');
-      writeFileSync(contract, withImagesInline(read('openapi.yaml')));
+      writeFileSync(contract, forDocs(read('openapi.yaml')));
       // --inlineBundle: the page must work with no network at view time.
       run(bin('redocly'), ['build-docs', contract, '--inlineBundle', '-o', out]);
     },
   },
 };
+
+/** The contract as the docs show it: pictures inline, the rules appended to the description as a table. */
+function forDocs(text: string): string {
+  const document = parse(withImagesInline(text)) as Document;
+  const { rules } = indexContract(text);
+  const info = { ...document.info, description: `${document.info.description ?? ''}${rulesSection(rules)}` };
+  return stringify({ ...document, info }, { lineWidth: 0 });
+}
 
 /**
  * The contract's Markdown images of docs/*.svg (`![alt](session-life.svg)`, relative to docs/,

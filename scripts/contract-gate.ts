@@ -211,7 +211,17 @@ function judge(diff: Diff, after: Document, used: Set<string>): Kind | undefined
       ? 'breaking'
       : 'non-breaking';
   }
-  // 4. What the library leaves unclassified (a response header's schema, an extension such as
+  // 4. The rules list restates promises the rest of the contract makes: a new or reworded rule
+  //    breaks nobody, but a rule dropped is a promise withdrawn, which needs a major version.
+  //    The library compares the list by index, so a rule's id that is gone from `after` is what counts.
+  if (section === 'x-rules') {
+    const ids = new Set(((after as { 'x-rules'?: { id?: unknown }[] })['x-rules'] ?? []).map((rule) => rule.id));
+    const gone =
+      (diff.action === 'remove' && diff.path.length === 2 && !ids.has((diff.before as { id?: unknown } | undefined)?.id)) ||
+      (diff.action !== 'add' && last === 'id' && diff.path.length === 3 && !ids.has(diff.before));
+    return gone ? 'breaking' : 'non-breaking';
+  }
+  // 5. What the library leaves unclassified (a response header's schema, an extension such as
   //    x-azuma, an error constant of the unused 404 response) fails closed, as breaking, unless it
   //    is documentation: examples, code samples, tags.
   if (diff.type === 'unclassified') return isDocumentation(diff.path) ? 'non-breaking' : 'breaking';

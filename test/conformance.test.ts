@@ -27,7 +27,10 @@ const LIFETIME = { sessionTtlSeconds: 10, sessionMaxAgeSeconds: 20 } satisfies P
 const LIFETIME_CHECK = 'sessions.absolute-lifetime';
 /** A run that waits a session out takes its absolute lifetime on top of the rest. */
 const LIFETIME_TIMEOUT_MS = 60_000;
-const { session: SESSION_NAMES } = compileContract().index;
+/** Few attempts per minute, so the rate-limit check can spend them all. */
+const RATE_LIMITED = { authRateLimit: 5 } satisfies Partial<Config>;
+const RATE_CHECK = 'ratelimit.headers';
+const { session: SESSION_NAMES, limits: LIMITS } = compileContract().index;
 
 const failures = (report: Report) =>
   Object.fromEntries(report.results.filter((r) => r.outcome === 'fail').map((r) => [r.id, r.reason ?? '']));
@@ -38,13 +41,21 @@ describe('conformance suite against our server', () => {
     async () => {
       const server = await startServer({ sessionTtlSeconds: SHORT_TTL });
       const ending = await startServer(LIFETIME);
+      const rateLimited = await startServer(RATE_LIMITED);
       try {
         const report = await runConformance({ baseUrl: server.url, runs: RUNS });
         expect(failures(report)).toEqual({});
         const skipped = report.results.filter((r) => r.outcome === 'skip').map((r) => r.id);
-        expect(skipped).toEqual(['refresh.outside-window', LIFETIME_CHECK]);
+        expect(skipped).toEqual(['refresh.outside-window', LIFETIME_CHECK, RATE_CHECK]);
         expect(report.passed).toBeGreaterThan(40);
-        expect(formatTally(report)).toBe(`${report.passed} passed, 0 failed, 2 skipped`);
+        expect(formatTally(report)).toBe(`${report.passed} passed, 0 failed, 3 skipped`);
+        expect(report.results.find((r) => r.id === RATE_CHECK)?.reason).toMatch(/without X-RateLimit-Limit.*AZUMA_AUTH_RATE_LIMIT=5/);
+
+        const limited = await runConformance({ baseUrl: rateLimited.url, runs: RUNS, only: [RATE_CHECK] });
+        expect(Object.fromEntries(limited.results.map((r) => [r.id, r.outcome]))).toEqual({
+          'server.reachable': 'pass',
+          [RATE_CHECK]: 'pass',
+        });
 
         const lifetime = await runConformance({ baseUrl: ending.url, runs: RUNS, only: [LIFETIME_CHECK] });
         expect(Object.fromEntries(lifetime.results.map((r) => [r.id, r.outcome]))).toEqual({
@@ -54,6 +65,7 @@ describe('conformance suite against our server', () => {
       } finally {
         await server.close();
         await ending.close();
+        await rateLimited.close();
       }
     },
     LIFETIME_TIMEOUT_MS,
@@ -94,6 +106,8 @@ interface Variant {
   breaks: string;
   /** The configuration of the server behind the proxy, when the shared one (SHORT_TTL) does not show the fault. */
   upstream?: Partial<Config>;
+  /** Only these checks run, when the others cannot run against this variant. */
+  only?: string[];
   breakage(): Breakage;
   /** Check id → what its reason must say. */
   fails: Record<string, RegExp>;
@@ -233,6 +247,7 @@ const variants: Variant[] = [
   {
     breaks: 'keeps sessions alive past their absolute lifetime',
     upstream: LIFETIME,
+    only: [LIFETIME_CHECK],
     breakage: () => resurrecting(SESSION_NAMES, (session) => Date.now() >= session.startedAt + LIFETIME.sessionMaxAgeSeconds * 1000),
     fails: { 'sessions.absolute-lifetime': /still accepted the session's latest token .* \d+ s after its absolute end/ },
   },
@@ -249,6 +264,48 @@ const variants: Variant[] = [
       'tokens.no-store': /carried a token with Cache-Control null/,
       'contract.registerUser': /required header Cache-Control is missing/,
     },
+  },
+  {
+    breaks: 'reads request headers of any size',
+    breakage: () => ({
+      request(req) {
+        const size = Object.entries(req.headers).reduce((sum, [name, value]) => sum + name.length + String(value).length, 0);
+        if (size <= LIMITS.requestHeaderLimitBytes) return req;
+        const { 'x-padding': _dropped, ...headers } = req.headers;
+        return { ...req, headers };
+      },
+    }),
+    fails: { 'validation.header-too-large': /a \d+-byte header\) answered 401 .*expected 400/ },
+  },
+  {
+    breaks: 'keeps every token and every session alive (no bound on either)',
+    only: ['sessions.bounded', 'refresh.two-newest'],
+    breakage: () => resurrecting(SESSION_NAMES, () => true),
+    fails: {
+      'sessions.bounded': /session 1 of 26, with 20 listed live\) answered 200: .*must have ended the oldest/,
+      'refresh.two-newest': /answered 200: after .* the first token must be refused, since a session keeps only its two newest tokens/,
+    },
+  },
+  {
+    breaks: 'forgets the User-Agent a session began with',
+    only: ['sessions.list'],
+    breakage: () => ({
+      request(req) {
+        if (req.path !== '/api/login') return req;
+        const { 'user-agent': _dropped, ...headers } = req.headers;
+        return { ...req, headers };
+      },
+    }),
+    fails: { 'sessions.list': /began with User-Agent "azuma-conformance \(sessions\.list [0-9a-f]+\)" is listed with userAgent null/ },
+  },
+  {
+    breaks: 'announces a rate limit but never enforces it',
+    upstream: RATE_LIMITED,
+    only: [RATE_CHECK],
+    breakage: () => ({
+      response: (_req, res) => (res.status === 429 ? { ...errorResponse(401, 'UNAUTHORIZED'), headers: { ...res.headers } } : res),
+    }),
+    fails: { [RATE_CHECK]: /attempt 6 with a wrong password\) answered 401 after X-RateLimit-Remaining reached 0, expected 429/ },
   },
 ];
 
@@ -269,7 +326,7 @@ describe('conformance suite against deliberately broken servers', () => {
         const broken = await startBrokenServer((own || upstream).url, variant.breakage());
         try {
           // A server that ends sessions within seconds only shows the lifetime check its fault.
-          const only = variant.upstream ? [LIFETIME_CHECK] : undefined;
+          const { only } = variant;
           const report = await runConformance({ baseUrl: broken.url, runs: VARIANT_RUNS, ...(only ? { only } : {}) });
           const failed = failures(report);
           for (const [id, reason] of Object.entries(variant.fails)) {
@@ -318,17 +375,18 @@ describe('the azuma-conformance command', () => {
         join(dir, 'report.xml'),
       ]);
       expect(lines[0]).toContain('seed 7');
-      // Sessions live 90 days here, too long to wait one out: refresh.outside-window and sessions.absolute-lifetime skip.
-      expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, 2 skipped$/);
+      // Sessions live 90 days here, too long to wait one out, and the rate limit is off: three checks skip.
+      expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, 3 skipped$/);
       expect(code).toBe(0);
       const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
       expect(report).toMatchObject({ seed: 7, runs: 4, failed: 0 });
       expect(report.results.filter((r) => r.outcome === 'skip').map((r) => r.id)).toEqual([
         'refresh.outside-window',
         'sessions.absolute-lifetime',
+        RATE_CHECK,
       ]);
       const junit = readFileSync(join(dir, 'report.xml'), 'utf8');
-      expect(junit).toContain(`<testsuites name="azuma-conformance" tests="${report.results.length}" failures="0" skipped="2"`);
+      expect(junit).toContain(`<testsuites name="azuma-conformance" tests="${report.results.length}" failures="0" skipped="3"`);
     } finally {
       await server.close();
     }
@@ -339,7 +397,7 @@ describe('the azuma-conformance command', () => {
     const broken = await startBrokenServer(server.url, variants[0]!.breakage());
     try {
       const { code, lines } = await cli(['--base-url', broken.url, '--only', 'accounts.unknown-name']);
-      expect(lines).toContainEqual(expect.stringMatching(/^FAIL accounts\.unknown-name: .* answered 404/));
+      expect(lines).toContainEqual(expect.stringMatching(/^FAIL accounts\.unknown-name \[ACCOUNT-5\]: .* answered 404/));
       expect(lines.at(-1)).toBe('1 passed, 1 failed');
       expect(code).toBe(1);
     } finally {

@@ -181,6 +181,26 @@ describe('when the change is one the library alone judges wrongly', () => {
   });
 });
 
+describe('when the rules list changes', () => {
+  const rulesRelease: Release = { file: 'releases/openapi-1.2.0.yaml', text: current, version: parseDocument(current).info.version };
+  const withRules = (change: (rules: { id: string }[]) => void) => {
+    const document = parseDocument(current) as Document & { 'x-rules': { id: string }[] };
+    change(document['x-rules']);
+    document.info.version = '1.99.0';
+    return checkContract({ file: 'openapi.yaml', text: JSON.stringify(document) }, rulesRelease);
+  };
+
+  it('a rule is added, then it is not breaking', () => {
+    expect(withRules((rules) => rules.push({ ...rules[0]!, id: 'NEW-1' })).problems).toEqual([]);
+  });
+
+  it('a rule is dropped, then it is breaking', () => {
+    const result = withRules((rules) => rules.splice(0, 1));
+    expect(result.ok).toBe(false);
+    expect(result.report).toMatch(/^ {2}- #\/x-rules\/0\/id: changed "WIRE-1" → "WIRE-2"/m);
+  });
+});
+
 describe('when releases/ holds several versions', () => {
   it('then the gate compares with the highest, by semver', () => {
     const dir = mkdtempSync(join(tmpdir(), 'azuma-releases-'));

@@ -55,6 +55,7 @@ export function accountChecks(contract: Contract): Check[] {
   return [
     {
       id: 'accounts.round-trip',
+      rules: ['ACCOUNT-1', 'AUTH-6', 'WIRE-2'],
       title: 'register → login → me: the same user, the name as registered, icon and status null',
       async run(ctx) {
         const account = await ctx.account('main');
@@ -90,6 +91,7 @@ export function accountChecks(contract: Contract): Check[] {
     },
     {
       id: 'accounts.session-cookie',
+      rules: ['ACCOUNT-2', 'AUTH-7'],
       title: 'register and login set the session cookie to the token they answer, Max-Age matching its expiration',
       async run(ctx) {
         const account = await ctx.account('main');
@@ -106,6 +108,7 @@ export function accountChecks(contract: Contract): Check[] {
     },
     {
       id: 'accounts.duplicate-name',
+      rules: ['ACCOUNT-4'],
       title: `registering a name that is taken answers ${statusName(contract, 409)}`,
       async run(ctx) {
         const account = await ctx.account('main');
@@ -120,6 +123,7 @@ export function accountChecks(contract: Contract): Check[] {
     },
     {
       id: 'accounts.case-variant-name',
+      rules: ['ACCOUNT-4'],
       title: `a name differing only in letter case (Unicode too) is taken: ${statusName(contract, 409)}`,
       async run(ctx) {
         const account = await ctx.account('unicode', 'Ærø');
@@ -135,6 +139,7 @@ export function accountChecks(contract: Contract): Check[] {
     },
     {
       id: 'accounts.case-variant-login',
+      rules: ['ACCOUNT-4'],
       title: 'login accepts the name in any letter case; /api/me keeps the name as registered',
       async run(ctx) {
         const account = await ctx.account('unicode', 'Ærø');
@@ -157,6 +162,7 @@ export function accountChecks(contract: Contract): Check[] {
     },
     {
       id: 'accounts.wrong-password',
+      rules: ['ACCOUNT-5'],
       title: `login with a wrong password answers ${statusName(contract, 401)}`,
       async run(ctx) {
         const account = await ctx.account('main');
@@ -171,6 +177,7 @@ export function accountChecks(contract: Contract): Check[] {
     },
     {
       id: 'accounts.unknown-name',
+      rules: ['ACCOUNT-5'],
       title: 'login with an unknown name answers the same 401 as a wrong password (no account enumeration)',
       async run(ctx) {
         const account = await ctx.account('main');

@@ -22,6 +22,7 @@ export function authChecks(contract: Contract): Check[] {
   const unauthorized = (id: string, title: string, auth: () => Credentials | undefined, label: string): Check => ({
     id,
     title,
+    rules: ['AUTH-5'],
     async run(ctx) {
       if (secured.length === 0) throw new Skipped('the contract has no secured operation');
       for (const op of secured) {
@@ -79,6 +80,7 @@ export function authChecks(contract: Contract): Check[] {
     ),
     {
       id: 'auth.cookie',
+      rules: ['AUTH-1'],
       title: 'GET /api/me with a live token in the cookie answers 200 with its user',
       async run(ctx) {
         const account = await ctx.account('main');
@@ -87,6 +89,7 @@ export function authChecks(contract: Contract): Check[] {
     },
     {
       id: 'auth.header',
+      rules: ['AUTH-2'],
       title: 'GET /api/me with a live token in the header answers 200 with its user',
       async run(ctx) {
         const account = await ctx.account('main');
@@ -95,6 +98,7 @@ export function authChecks(contract: Contract): Check[] {
     },
     {
       id: 'auth.cookie-wins',
+      rules: ['AUTH-3'],
       title: "with live tokens of two users in cookie and header, the cookie's user wins",
       async run(ctx) {
         const cookieUser = await ctx.account('main');
@@ -116,6 +120,7 @@ export function authChecks(contract: Contract): Check[] {
     },
     {
       id: 'auth.dead-cookie-live-header',
+      rules: ['AUTH-4'],
       title: 'a dead token in the cookie does not hide a live token in the header',
       async run(ctx) {
         const account = await ctx.account('main');

@@ -12,6 +12,7 @@ export function basicChecks(contract: Contract): Check[] {
   return [
     {
       id: 'server.reachable',
+      rules: [],
       title: 'the server answers HTTP at the base URL',
       async run(ctx) {
         await ctx.http.send({ method: 'GET', path: '/api/', label: 'is anyone there' });
@@ -19,6 +20,7 @@ export function basicChecks(contract: Contract): Check[] {
     },
     {
       id: 'api.version',
+      rules: ['API-1'],
       title: `GET /api/ answers 200 {"version": "${contract.version}"}, the contract's info.version`,
       async run(ctx) {
         const ex = await ctx.http.send({ method: 'GET', path: '/api/', label: 'the API version' });
@@ -33,6 +35,7 @@ export function basicChecks(contract: Contract): Check[] {
     ...contract.operations.map(
       (op): Check => ({
         id: `operations.${op.id}`,
+        rules: ['WIRE-1'],
         title: `${op.method} ${op.path} answers a documented status to a request built from the contract`,
         async run(ctx) {
           const body =
@@ -58,6 +61,7 @@ export function basicChecks(contract: Contract): Check[] {
     ),
     {
       id: 'routing.unknown-route',
+      rules: ['ERROR-4', 'ERROR-1'],
       title: `an unknown route or method answers ${statusName(contract, 404)} in the error shape`,
       async run(ctx) {
         const path = `/api/no-such-route-${randomBytes(4).toString('hex')}`;

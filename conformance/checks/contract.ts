@@ -17,6 +17,7 @@ export function contractChecks(contract: Contract): Check[] {
     ...contract.operations.map(
       (op): Check => ({
         id: `contract.${op.id}`,
+        rules: ['WIRE-1', 'WIRE-2', 'ERROR-1'],
         title: `every response of ${op.method} ${op.path} in this run had a documented status, body and headers`,
         async run(ctx) {
           const seen = ctx.http.exchanges.filter((ex) => ex.operation === op);
@@ -30,6 +31,7 @@ export function contractChecks(contract: Contract): Check[] {
     ),
     {
       id: 'tokens.no-store',
+      rules: ['CACHE-1'],
       title:
         'every answer of this run that carried a token (in the body, the session header or the session cookie) said Cache-Control: no-store',
       async run(ctx) {
@@ -55,6 +57,7 @@ export function contractChecks(contract: Contract): Check[] {
     },
     {
       id: 'errors.no-5xx',
+      rules: ['ERROR-7'],
       title: 'no request of this run, fuzzing included, got a 5xx answer',
       async run(ctx) {
         const all = ctx.http.exchanges;

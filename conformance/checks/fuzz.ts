@@ -46,6 +46,7 @@ export function fuzzChecks(contract: Contract): Check[] {
 
   const invalid = (op: typeof register): Check => ({
     id: `fuzz.${op.id}.invalid`,
+    rules: ['ERROR-2', ...op.requestRules],
     title: `${op.method} ${op.path}: generated bodies that break its schema answer ${statusName(contract, 400)}`,
     async run(ctx) {
       await property(
@@ -64,6 +65,7 @@ export function fuzzChecks(contract: Contract): Check[] {
   return [
     {
       id: 'fuzz.registerUser.valid',
+      rules: ['ACCOUNT-1', 'ACCOUNT-3', 'ACCOUNT-4'],
       title: 'POST /api/register: generated valid bodies answer 200 (or 409 for a taken name) and then log in',
       async run(ctx) {
         // Accounts made before the fuzzing, for fuzz.accounts-survive.
@@ -97,6 +99,7 @@ export function fuzzChecks(contract: Contract): Check[] {
     invalid(register),
     {
       id: 'fuzz.loginUser.valid',
+      rules: ['ACCOUNT-3', 'ACCOUNT-5'],
       title: 'POST /api/login: generated valid bodies answer 200 or 401, never anything else',
       async run(ctx) {
         await property(
@@ -115,6 +118,7 @@ export function fuzzChecks(contract: Contract): Check[] {
     invalid(login),
     {
       id: 'fuzz.getMe.tokens',
+      rules: ['AUTH-5'],
       title: 'GET /api/me: generated tokens nobody was issued answer 401, by cookie and by header',
       async run(ctx) {
         const token = fc.oneof(
@@ -142,6 +146,7 @@ export function fuzzChecks(contract: Contract): Check[] {
     },
     {
       id: 'fuzz.accounts-survive',
+      rules: ['ACCOUNT-1'],
       title: 'after the fuzzing, every account the run made before it still logs in as itself',
       async run(ctx) {
         const accounts = await ctx.accounts();

@@ -3,7 +3,7 @@
 // no successor is sent (rotation itself cannot be seen without waiting, so those checks skip). A
 // token that already lives to its session's absolute end gets no successor either, so the rotation
 // checks skip then too.
-import { type Account, type Context, expectOk, listSessions, oid, sessionCookies, type User } from '../context.js';
+import { type Account, type Context, expectError, expectOk, listSessions, oid, sessionCookies, type User } from '../context.js';
 import type { Contract } from '../contract.js';
 import { by, type Channel, CheckFailed, type Exchange } from '../http.js';
 import { type Check, Skipped } from '../runner.js';
@@ -124,6 +124,7 @@ export function refreshChecks(contract: Contract): Check[] {
   const { header: headerName } = contract.index.session;
   const rotation = (channel: Channel): Check => ({
     id: `refresh.${channel}-channel`,
+    rules: ['REFRESH-1', channel === 'cookie' ? 'REFRESH-2' : 'REFRESH-3'],
     title:
       channel === 'cookie'
         ? 'inside the window, cookie auth gets its successor by Set-Cookie (full Max-Age, documented attributes) and it works'
@@ -140,6 +141,7 @@ export function refreshChecks(contract: Contract): Check[] {
   return [
     {
       id: 'refresh.outside-window',
+      rules: ['REFRESH-1'],
       title: `outside the ${window} window, responses carry no successor on either channel`,
       async run(ctx) {
         const window = await windowOf(ctx);
@@ -160,6 +162,7 @@ export function refreshChecks(contract: Contract): Check[] {
     rotation('header'),
     {
       id: 'refresh.same-successor',
+      rules: ['REFRESH-4'],
       title: 'repeated requests with the old token get the same successor, on both channels',
       async run(ctx) {
         const { lifetimeMs } = await insideWindow(ctx);
@@ -181,6 +184,7 @@ export function refreshChecks(contract: Contract): Check[] {
     },
     {
       id: 'refresh.concurrent-successor',
+      rules: ['REFRESH-4'],
       title: 'concurrent requests with the old token agree on one successor',
       async run(ctx) {
         const { lifetimeMs } = await insideWindow(ctx);
@@ -196,6 +200,7 @@ export function refreshChecks(contract: Contract): Check[] {
     },
     {
       id: 'refresh.old-token-valid',
+      rules: ['REFRESH-5'],
       title: 'after rotation the old token still works until its own expiration',
       async run(ctx) {
         const { lifetimeMs } = await insideWindow(ctx);
@@ -203,6 +208,28 @@ export function refreshChecks(contract: Contract): Check[] {
         successorOf(ctx, await me(ctx, 'header', token, 'rotate'), 'header', lifetimeMs);
         await expectSameUser(ctx, 'header', token, account, 'the old token by header, after rotation');
         await expectSameUser(ctx, 'cookie', token, account, 'the old token by cookie, after rotation');
+      },
+    },
+    {
+      id: 'refresh.two-newest',
+      rules: ['REFRESH-5'],
+      title: 'once a successor is refreshed in turn, the token before it is refused: a session keeps its two newest tokens',
+      async run(ctx) {
+        const { lifetimeMs } = await insideWindow(ctx);
+        const { account, token: first } = await freshSession(ctx, 'rotate twice');
+        const second = successorOf(ctx, await me(ctx, 'header', first, 'rotate the first token'), 'header', lifetimeMs);
+        const third = successorOf(ctx, await me(ctx, 'header', second, 'rotate its successor in turn'), 'header', lifetimeMs);
+        for (const channel of ['header', 'cookie'] as const) {
+          const ex = await me(ctx, channel, first, `the first token by ${channel}, after its successor was refreshed`);
+          if (ex.status !== 401) {
+            throw new CheckFailed(
+              `${ex.label} answered ${ex.status}: after ${short(first)} → ${short(second)} → ${short(third)} the first token must be refused, since a session keeps only its two newest tokens`,
+            );
+          }
+          expectError(ex, 401, ctx.contract);
+        }
+        await expectSameUser(ctx, 'header', second, account, 'the second token, one of the two newest');
+        await expectSameUser(ctx, 'header', third, account, 'the newest token');
       },
     },
   ];

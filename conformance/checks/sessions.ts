@@ -30,6 +30,9 @@ const END_GRACE_MS = 2_000;
 /** How often the lifetime check uses its session while waiting for the end. */
 const POLL_MS = 1_000;
 
+/** Sessions the bound check begins for one account: past the reference server's default bound (20). */
+const BOUND_PROBE = 25;
+
 const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const newPassword = () => `pw-${randomBytes(12).toString('base64url')}`;
@@ -120,6 +123,7 @@ export function sessionChecks(contract: Contract): Check[] {
   return [
     {
       id: 'sessions.logout',
+      rules: ['SESSION-2'],
       title: `POST /api/logout answers 204 by header and by cookie (clearing the cookie); the token is then refused on both channels, and a second logout is ${statusName(contract, 401)}`,
       async run(ctx) {
         const account = await ctx.account('logout');
@@ -135,6 +139,7 @@ export function sessionChecks(contract: Contract): Check[] {
     },
     {
       id: 'sessions.logout-ends-chain',
+      rules: ['SESSION-2'],
       title: 'logging out with a token ends its whole session: its successor, and with the successor its predecessor, are refused too',
       async run(ctx) {
         const { lifetimeMs } = await insideWindow(ctx);
@@ -159,6 +164,7 @@ export function sessionChecks(contract: Contract): Check[] {
     },
     {
       id: 'sessions.list',
+      rules: ['SESSION-1'],
       title: 'GET /api/me/sessions lists every live session of the caller, exactly one marked current (its own), and never a token',
       async run(ctx) {
         const [a, b] = (await openSessions(ctx, await ctx.account('list'), 2, 'list them')) as [string, string];
@@ -181,11 +187,67 @@ export function sessionChecks(contract: Contract): Check[] {
           const tokenLike = sessions.flatMap(Object.values).find((value) => typeof value === 'string' && tokenPattern.test(value));
           if (tokenLike)
             throw new CheckFailed(`${ex.label} lists a value of a token's shape, ${short(String(tokenLike))}: tokens are never listed`);
+          const created = sessions.map((session) => Date.parse(session.created));
+          if (created.some((time, i) => i > 0 && time > created[i - 1]!)) {
+            throw new CheckFailed(`${ex.label} listed sessions created ${sessions.map((x) => x.created).join(', ')}: newest first`);
+          }
+          const early = sessions.find((session) => Date.parse(session.lastUsed) < Date.parse(session.created));
+          if (early)
+            throw new CheckFailed(
+              `${ex.label} lists session ${early.id} last used ${early.lastUsed}, before it was created ${early.created}`,
+            );
+        }
+        // The user agent a session began with is listed as sent.
+        const agent = `azuma-conformance (sessions.list ${randomBytes(4).toString('hex')})`;
+        const account = await ctx.account('list');
+        const ex = await ctx.http.send({
+          method: 'POST',
+          path: '/api/login',
+          label: `log in with User-Agent ${JSON.stringify(agent)}`,
+          json: { name: account.name, password: account.password },
+          headers: { 'user-agent': agent },
+        });
+        const { token } = expectOk<Session>(ex);
+        const { current } = await listSessions(ctx, { header: token }, 'list by the session that began with a known User-Agent');
+        if (current.userAgent !== agent) {
+          throw new CheckFailed(
+            `the session that began with User-Agent ${JSON.stringify(agent)} is listed with userAgent ${JSON.stringify(current.userAgent)}`,
+          );
+        }
+      },
+    },
+    {
+      id: 'sessions.bounded',
+      rules: ['SESSION-7'],
+      title: 'a user keeps a bounded number of live sessions: beyond it, beginning one more ends the oldest',
+      async run(ctx) {
+        const account = await ctx.account('bounded');
+        // Oldest first: the session register began, then one login after another.
+        const tokens = [account.session.token];
+        for (let i = 1; i <= BOUND_PROBE; i++)
+          tokens.push((await ctx.login(account, `session ${i + 1} of ${BOUND_PROBE + 1}, to find the bound`)).token);
+        const { sessions } = await listSessions(ctx, { header: tokens.at(-1)! }, `list after ${tokens.length} sessions began`);
+        const bound = sessions.length;
+        if (bound >= tokens.length) {
+          throw new Skipped(
+            `all ${tokens.length} sessions of one account stayed live; to see the bound, run the server with at most ${BOUND_PROBE} per user (reference server: AZUMA_SESSIONS_PER_USER, default 20)`,
+          );
+        }
+        for (const [i, token] of tokens.entries()) {
+          const live = i >= tokens.length - bound;
+          const ex = await me(ctx, 'header', token, `session ${i + 1} of ${tokens.length}, with ${bound} listed live`);
+          if (live) expectOk<User>(ex);
+          else if (ex.status !== 401) {
+            throw new CheckFailed(
+              `${ex.label} answered ${ex.status}: with ${bound} live sessions listed, beginning session ${tokens.length} must have ended the oldest ones, this one among them`,
+            );
+          } else expectError(ex, 401, contract);
         }
       },
     },
     {
       id: 'sessions.end-one',
+      rules: ['SESSION-3'],
       title:
         "DELETE /api/me/sessions/{id} answers 204 and ends that session of the caller's: its token is refused, the caller's still works",
       async run(ctx) {
@@ -207,6 +269,7 @@ export function sessionChecks(contract: Contract): Check[] {
     },
     {
       id: 'sessions.end-not-yours',
+      rules: ['SESSION-3'],
       title: `DELETE /api/me/sessions/{id} answers ${statusName(contract, 404)} for another user's session exactly as for an unknown id, and that session lives on`,
       async run(ctx) {
         const caller = (await ctx.login(await ctx.account('end-one'), 'a session that tries to end sessions not its own')).token;
@@ -227,6 +290,7 @@ export function sessionChecks(contract: Contract): Check[] {
     },
     {
       id: 'sessions.end-others',
+      rules: ['SESSION-4'],
       title: 'DELETE /api/me/sessions answers 204, ends every other session of the caller and keeps its own',
       async run(ctx) {
         const account = await ctx.account('end-others');
@@ -250,6 +314,7 @@ export function sessionChecks(contract: Contract): Check[] {
     },
     {
       id: 'sessions.password-wrong',
+      rules: ['SESSION-5'],
       title: `PUT /api/me/password with a wrong current password answers ${statusName(contract, 401)} and changes nothing: the token works, the old password logs in`,
       async run(ctx) {
         const account = await ctx.account('password');
@@ -263,6 +328,7 @@ export function sessionChecks(contract: Contract): Check[] {
     },
     {
       id: 'sessions.password-change',
+      rules: ['SESSION-5'],
       title:
         "PUT /api/me/password answers 200 with a new session that works, ends every session of the user (the caller's too), and only the new password logs in",
       async run(ctx) {
@@ -298,6 +364,7 @@ export function sessionChecks(contract: Contract): Check[] {
     },
     {
       id: 'sessions.profile',
+      rules: ['ACCOUNT-7'],
       title:
         'PATCH /api/me sets status and icon and answers the user; GET /api/me shows them; null clears one field and the other keeps its value',
       async run(ctx) {
@@ -314,6 +381,7 @@ export function sessionChecks(contract: Contract): Check[] {
     },
     {
       id: 'sessions.profile-invalid',
+      rules: ['ACCOUNT-7'],
       title: `PATCH /api/me answers ${statusName(contract, 400)} to an http:// icon, a status with a control character and an empty object, changing nothing`,
       async run(ctx) {
         const account = await ctx.account('profile');
@@ -330,6 +398,7 @@ export function sessionChecks(contract: Contract): Check[] {
     },
     {
       id: 'sessions.absolute-lifetime',
+      rules: ['SESSION-6'],
       title:
         'a session ends at its absoluteExpiration however often it is refreshed: no listed expiration is later, and then every token of it is refused',
       async run(ctx) {

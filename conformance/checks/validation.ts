@@ -29,6 +29,7 @@ export function validationChecks(contract: Contract): Check[] {
     checks.push(
       {
         id: `validation.${op.id}.malformed-json`,
+        rules: ['ERROR-2', 'ERROR-1'],
         title: `${op.method} ${op.path} with malformed JSON answers ${statusName(contract, 400)}`,
         async run(ctx) {
           expectError(await send(ctx, 'malformed JSON', '{"name": "x", "password": ', 'application/json'), 400, contract);
@@ -36,6 +37,7 @@ export function validationChecks(contract: Contract): Check[] {
       },
       {
         id: `validation.${op.id}.empty-body`,
+        rules: ['ERROR-2'],
         title: `${op.method} ${op.path} with an empty JSON body answers ${statusName(contract, 400)}`,
         async run(ctx) {
           expectError(await send(ctx, 'an empty body', '', 'application/json'), 400, contract);
@@ -43,6 +45,7 @@ export function validationChecks(contract: Contract): Check[] {
       },
       {
         id: `validation.${op.id}.media-type`,
+        rules: ['ERROR-6'],
         title: `${op.method} ${op.path} with a text/plain body answers ${statusName(contract, 415)}`,
         async run(ctx) {
           expectError(await send(ctx, 'a text/plain body', 'name=x&password=y', 'text/plain'), 415, contract);
@@ -50,6 +53,7 @@ export function validationChecks(contract: Contract): Check[] {
       },
       {
         id: `validation.${op.id}.too-large`,
+        rules: ['ERROR-5'],
         title: `${op.method} ${op.path} with a body over ${limit} bytes answers ${statusName(contract, 413)}`,
         async run(ctx) {
           const body = JSON.stringify({ name: 'x', password: 'p'.repeat(oversized) });
@@ -58,6 +62,7 @@ export function validationChecks(contract: Contract): Check[] {
       },
       {
         id: `validation.${op.id}.schema`,
+        rules: ['ERROR-2', ...op.requestRules],
         title: `${op.method} ${op.path} with a body breaking its schema (each kind of break once) answers ${statusName(contract, 400)}`,
         async run(ctx) {
           for (const [index, mutation] of mutations(contract, op.requestSchema!, op.requestValidator!).entries()) {
@@ -75,5 +80,24 @@ export function validationChecks(contract: Contract): Check[] {
       },
     );
   }
+  const headerLimit = contract.index.limits.requestHeaderLimitBytes;
+  checks.push({
+    id: 'validation.header-too-large',
+    title: `a request whose headers exceed ${headerLimit} bytes answers ${statusName(contract, 400)}`,
+    rules: ['ERROR-3', 'ERROR-1'],
+    async run(ctx) {
+      // One header a kilobyte past the limit: big enough for any accounting of the rest.
+      const padding = 'x'.repeat(headerLimit + 1024);
+      // Login documents 400; whatever the route, the server must refuse before reading further.
+      const ex = await ctx.http.send({
+        method: 'POST',
+        path: '/api/login',
+        label: `a ${padding.length}-byte header`,
+        json: { name: 'header-limit', password: 'header-limit' },
+        headers: { 'x-padding': padding },
+      });
+      expectError(ex, 400, contract);
+    },
+  });
   return checks;
 }

@@ -62,7 +62,7 @@ describe.runIf(browserTestsEnabled())('GET /docs in Chromium, offline', () => {
       await expect.poll(() => page.getByRole('heading', { name: section }).isVisible()).toBe(true);
     }
     await visible(page, 'Check every response for the').toBe(true);
-    const table = page.locator('table', { hasText: 'TOO_MANY_REQUESTS' });
+    const table = page.locator('table', { hasText: 'TOO_MANY_REQUESTS' }).first();
     await expect.poll(() => table.isVisible()).toBe(true);
     const rows = await table.locator('tbody tr').evaluateAll((trs) =>
       trs.map((tr) =>
@@ -101,6 +101,16 @@ describe.runIf(browserTestsEnabled())('GET /docs in Chromium, offline', () => {
     const { natural, shown } = await size();
     expect(shown).toBeGreaterThanOrEqual(0.8 * natural);
     await section.screenshot({ path: fileURLToPath(new URL('docs-session-life.png', results)) });
+  });
+
+  it('when the reader reaches Conformance rules, then every rule of the contract is listed with its id', async () => {
+    const page = await openDocs();
+    await follow(page, 'Conformance rules');
+    const section = page.locator('[data-section-id="/section/conformance-rules"]');
+    await expect.poll(() => section.getByRole('heading', { name: 'Conformance rules' }).isVisible()).toBe(true);
+    const ids = await section.locator('tbody tr td:first-child').allTextContents();
+    expect(ids).toEqual(loadContract().rules.map((rule) => rule.id));
+    await expect.poll(() => section.locator('tr', { hasText: 'AUTH-9' }).textContent()).toContain('Not observable over HTTP');
   });
 
   it('when the reader follows the sidebar, then every operation is shown with its summary', async () => {
