@@ -99,6 +99,8 @@ beforeAll(async () => {
   });
 }, 600_000);
 
+// Removing three installed node_modules trees took 15 s on a busy shared machine: past the
+// default 10 s hook timeout.
 afterAll(async () => {
   await Promise.all(
     servers.map(async (server) => {
@@ -110,7 +112,7 @@ afterAll(async () => {
   );
   await appOrigin?.close();
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe('the packages as published', () => {
   it.each(Object.keys(PACKAGES) as Product[])('when %s is packed, then publint finds nothing to fix', async (product) => {
