@@ -333,3 +333,53 @@ function contractRules(document: Document, fail: Fail): ContractRule[] {
     return { id, rule, where: where as string[], ...(untestable !== undefined ? { untestable: untestable as string } : {}) };
   });
 }
+
+/** One `x-codeSamples` entry: a sample request of an operation, shown in the docs. */
+export interface CodeSample {
+  operation: ContractOperation;
+  /** `Shell` (curl) or `TypeScript` (the typed client). */
+  lang: string;
+  label: string;
+  source: string;
+}
+
+/** Every `x-codeSamples` entry, operation by operation in the contract's order. */
+export function codeSamples(contract: Contract): CodeSample[] {
+  return contract.operations.flatMap((operation) => {
+    const pointer = `#/paths/${escapePointer(operation.path)}/${operation.method.toLowerCase()}/x-codeSamples`;
+    const entries = contract.at<unknown>(pointer) ?? [];
+    if (!Array.isArray(entries)) throw new ContractError(`${contract.file}: ${pointer} must be a list`);
+    return (entries as unknown[]).map((entry, index) => {
+      const { lang, label, source } = (entry ?? {}) as Record<string, unknown>;
+      if (typeof lang !== 'string' || typeof label !== 'string' || typeof source !== 'string') {
+        throw new ContractError(`${contract.file}: ${pointer}/${index} needs lang, label and source strings`);
+      }
+      return { operation, lang, label, source };
+    });
+  });
+}
+
+export interface Credentials {
+  name: string;
+  password: string;
+}
+
+/**
+ * The accounts the contract's examples and samples take as existing: the request examples of
+ * login (`loginUser`), `$ref`s followed. A demo server registers them, so samples run as written.
+ */
+export function exampleAccounts(contract: Contract): Credentials[] {
+  const fail = (what: string): never => {
+    throw new ContractError(`${contract.file}: ${what}`);
+  };
+  const login = contract.operations.find((op) => op.id === 'loginUser') ?? fail('no operation loginUser');
+  const media = login.requestSchema?.replace(/\/schema$/, '') ?? fail('loginUser has no JSON request body');
+  const examples = contract.at<Record<string, unknown> | undefined>(`${media}/examples`) ?? fail('loginUser has no request examples');
+  return Object.keys(examples).map((key) => {
+    const pointer = contract.follow(`${media}/examples/${escapePointer(key)}`);
+    const { name, password } = contract.at<{ value?: Record<string, unknown> }>(pointer).value ?? {};
+    return typeof name === 'string' && typeof password === 'string'
+      ? { name, password }
+      : fail(`${pointer} must have a value with a name and a password`);
+  });
+}

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type Contract, loadContract } from '../contract/index.js';
+import { type Contract, type Credentials, loadContract } from '../contract/index.js';
 import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';
 import { clientErrorHandler, errorBodies, errorShape } from './errors.js';
@@ -14,6 +14,8 @@ export interface AppOptions extends ServiceOptions {
   contract?: Contract;
   /** Where log lines go (stdout by default); tests read them to check what is logged. */
   logStream?: { write(line: string): void };
+  /** Accounts registered before the app answers anything, with no session (the demo's example accounts). */
+  accounts?: readonly Credentials[];
 }
 
 /** Builds the whole API without listening: tests inject into it, main.ts listens. */
@@ -44,6 +46,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const services = composeServices(config, contract, options);
   app.decorate('sweepExpiredSessions', services.sweepExpiredSessions);
   app.addHook('onClose', services.close);
+  for (const { name, password } of options.accounts ?? []) {
+    const registered = await services.accounts.register(name, password, undefined);
+    if (!registered) throw new Error(`cannot register the account '${name}' twice`);
+    // An account to sign in to, not a signed-in session nobody holds the token of.
+    services.sessions.endAllBut(registered.user.id, undefined);
+  }
 
   await app.register(errorShape, { bodies, bodyLimit });
   await app.register(hardening, {

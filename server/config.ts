@@ -1,10 +1,13 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 
-// Configuration is read from the environment once, at start-up, and frozen. A bad value stops
-// start-up with a message naming the variable, rather than surfacing later as odd behaviour.
+// Configuration is read from the environment (and azuma-server's two flags) once, at start-up,
+// and frozen. A bad value stops start-up with a message naming the variable or flag, rather than
+// surfacing later as odd behaviour.
 
 export interface Config {
+  /** --demo: an in-memory sandbox with the contract's example accounts (see demo.ts). */
+  demo: boolean;
   /** AZUMA_HOST: address to listen on. */
   host: string;
   /** AZUMA_PORT: port to listen on; 0 picks a free one. */
@@ -35,6 +38,35 @@ export interface Config {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+}
+
+export const USAGE = `usage: azuma-server [--demo | --help]
+
+  --demo  a sandbox: the database is in memory and kept by nothing, password hashing is cheap,
+          and the accounts of the contract's examples exist, so its samples run as written
+  --help  this text
+
+Every other setting is an AZUMA_* environment variable (AZUMA_HOST, AZUMA_PORT, AZUMA_DB, ...),
+listed with its default in the README.`;
+
+export interface Flags {
+  demo: boolean;
+  help: boolean;
+}
+
+/** azuma-server's command line: two flags and nothing else, so a typo cannot pass unnoticed. */
+export function readFlags(args: readonly string[]): Flags {
+  const flags: Flags = { demo: false, help: false };
+  for (const arg of args) {
+    if (arg === '--demo') flags.demo = true;
+    else if (arg === '--help' || arg === '-h') flags.help = true;
+    else {
+      throw new ConfigError(
+        `unknown argument '${arg}': azuma-server takes only --demo and --help; every other setting is an AZUMA_* environment variable`,
+      );
+    }
+  }
+  return flags;
 }
 
 type Env = Record<string, string | undefined>;
@@ -101,14 +133,20 @@ function trustProxy(env: Env, name: string): boolean | string {
   return entries.join(',');
 }
 
-export function loadConfig(env: Env = process.env): Config {
+export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = { demo: false }): Config {
   const logLevel = env.AZUMA_LOG_LEVEL || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new ConfigError(`AZUMA_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${logLevel}'`);
   }
   const host = env.AZUMA_HOST?.trim() || '127.0.0.1';
-  const dbPath = env.AZUMA_DB?.trim() || 'data/azuma.sqlite';
+  const db = env.AZUMA_DB?.trim();
+  // A demo keeps nothing; a database named beside it would look kept and be silently ignored.
+  if (flags.demo && db && db !== ':memory:') {
+    throw new ConfigError(`--demo keeps its database in memory, so AZUMA_DB='${db}' would be ignored: unset AZUMA_DB, or drop --demo`);
+  }
+  const dbPath = flags.demo ? ':memory:' : db || 'data/azuma.sqlite';
   return Object.freeze({
+    demo: flags.demo,
     host,
     port: integer(env, 'AZUMA_PORT', 3000, 0, 65535),
     dbPath,

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // azuma-server (and `npm start`): read config → build the app (opening the database) → listen;
 // close cleanly on signals. Whatever stops start-up is one line naming the setting to change.
+// `--demo` (`npm run demo`) runs it as a sandbox instead: see demo.ts.
 import { buildApp } from './app.js';
-import { type Config, ConfigError, loadConfig } from './config.js';
+import { type Config, ConfigError, loadConfig, readFlags, USAGE } from './config.js';
+import { demoListenText, demoOptions } from './demo.js';
 
 function stop(message: string): never {
   console.error(`azuma: ${message}`);
@@ -13,13 +15,19 @@ const reason = (error: unknown) => (error instanceof Error ? error.message : Str
 
 let config: Config;
 try {
-  config = loadConfig(process.env);
+  const flags = readFlags(process.argv.slice(2));
+  if (flags.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  config = loadConfig(process.env, flags);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   stop(error.message);
 }
 
-const app = await buildApp(config).catch((error: unknown) => {
+const demo = config.demo ? demoOptions() : undefined;
+const app = await buildApp(config, demo).catch((error: unknown) => {
   if (error instanceof ConfigError) stop(error.message);
   throw error;
 });
@@ -45,7 +53,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 try {
-  await app.listen({ host: config.host, port: config.port });
+  await app.listen({
+    host: config.host,
+    port: config.port,
+    ...(demo ? { listenTextResolver: demoListenText(demo.accounts) } : {}),
+  });
 } catch (error) {
   await app.close();
   stop(`cannot listen on AZUMA_HOST='${config.host}' AZUMA_PORT=${config.port}: ${reason(error)}`);

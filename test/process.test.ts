@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runServerExpectingFailure, spawnServer } from '../tools/server-process.js';
+import { runServerUntilExit, spawnServer } from '../tools/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-process-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,7 +75,7 @@ describe('the server process', () => {
     ['AZUMA_DB', tmpdir()],
     ['AZUMA_HOST', '203.0.113.7'],
   ])('when %s is %s, then start-up stops with a message naming it', async (name, value) => {
-    const { code, output } = await runServerExpectingFailure({ AZUMA_DB: ':memory:', [name]: value });
+    const { code, output } = await runServerUntilExit({ AZUMA_DB: ':memory:', [name]: value });
     expect(code).toBe(1);
     expect(output).toContain(name);
     expect(output).not.toMatch(/\n\s+at /);

@@ -13,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadContract } from '../contract/index.js';
+import { exampleAccounts, loadContract } from '../contract/index.js';
 import { browserTestsEnabled, launchChromium } from '../tools/chromium.js';
 import { type AppOrigin, type AppWindow, bundleApp, serveAppOrigin } from './browser/app-origin.js';
 
@@ -28,7 +28,8 @@ let work: string;
 const tarballs = {} as Record<Product, string>;
 /** An empty project per product, with only that tarball installed. */
 const apps = {} as Record<Product, string>;
-let server: ChildProcess | undefined;
+/** Every `npx azuma-server` started, stopped after the suite. */
+const servers: ChildProcess[] = [];
 let serverUrl: string;
 let appOrigin: AppOrigin | undefined;
 
@@ -45,8 +46,13 @@ function filesBelow(dir: string, prefix = ''): string[] {
 }
 
 /** Starts `npx azuma-server` in its own process group and resolves once it listens. */
-function startInstalledServer(cwd: string, env: Record<string, string>): Promise<string> {
-  server = spawn('npx', ['--no-install', 'azuma-server'], { cwd, env: { ...process.env, AZUMA_PORT: '0', ...env }, detached: true });
+function startInstalledServer(cwd: string, env: Record<string, string>, args: string[] = []): Promise<string> {
+  const server = spawn('npx', ['--no-install', 'azuma-server', ...args], {
+    cwd,
+    env: { ...process.env, AZUMA_PORT: '0', ...env },
+    detached: true,
+  });
+  servers.push(server);
   let output = '';
   return new Promise((resolve, reject) => {
     const read = (chunk: Buffer) => {
@@ -54,9 +60,9 @@ function startInstalledServer(cwd: string, env: Record<string, string>): Promise
       const match = /listening at (http:\/\/[\d.]+:\d+)"/.exec(output);
       if (match) resolve(match[1]!);
     };
-    server!.stdout!.on('data', read);
-    server!.stderr!.on('data', read);
-    server!.once('exit', (code) => reject(new Error(`azuma-server exited with ${code} before listening:\n${output}`)));
+    server.stdout.on('data', read);
+    server.stderr.on('data', read);
+    server.once('exit', (code) => reject(new Error(`azuma-server exited with ${code} before listening:\n${output}`)));
   });
 }
 
@@ -93,15 +99,20 @@ beforeAll(async () => {
   });
 }, 600_000);
 
+// Removing three installed node_modules trees took 15 s on a busy shared machine: past the
+// default 10 s hook timeout.
 afterAll(async () => {
-  if (server?.pid && server.exitCode === null) {
-    const exited = new Promise((resolve) => server!.once('exit', resolve));
-    process.kill(-server.pid, 'SIGTERM');
-    await exited;
-  }
+  await Promise.all(
+    servers.map(async (server) => {
+      if (!server.pid || server.exitCode !== null) return;
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      process.kill(-server.pid, 'SIGTERM');
+      await exited;
+    }),
+  );
   await appOrigin?.close();
   if (work) rmSync(work, { recursive: true, force: true });
-});
+}, 120_000);
 
 describe('the packages as published', () => {
   it.each(Object.keys(PACKAGES) as Product[])('when %s is packed, then publint finds nothing to fix', async (product) => {
@@ -214,6 +225,18 @@ describe('an operator who installs @azuma/server', () => {
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await (await fetch(`${serverUrl}/openapi.yaml`)).text()).toContain(`version: ${version}`);
+  });
+
+  it("when started with --demo, then the contract's example accounts sign in", async () => {
+    const demoUrl = await startInstalledServer(apps.server, {}, ['--demo']);
+    for (const account of exampleAccounts(loadContract())) {
+      const login = await fetch(`${demoUrl}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(account),
+      });
+      expect(login.status, account.name).toBe(200);
+    }
   });
 
   it('when a setting is wrong, then azuma-server stops at once naming it', async () => {

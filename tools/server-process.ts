@@ -8,7 +8,13 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 // `node --import tsx` rather than the tsx CLI: one process, so signals (SIGKILL included) and
 // the pid reach the server itself, not a wrapper.
-const serverArgs = (script = 'server/main.ts', nodeArgs: readonly string[] = []) => [...nodeArgs, '--import', 'tsx', script];
+const serverArgs = (script = 'server/main.ts', nodeArgs: readonly string[] = [], args: readonly string[] = []) => [
+  ...nodeArgs,
+  '--import',
+  'tsx',
+  script,
+  ...args,
+];
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -29,11 +35,13 @@ export interface SpawnOptions {
   logFile?: string;
   /** Node flags, such as --cpu-prof (which NODE_OPTIONS does not accept). */
   nodeArgs?: readonly string[];
+  /** The server's own arguments, such as --demo. */
+  args?: readonly string[];
 }
 
 export async function spawnServer(env: Record<string, string>, options: SpawnOptions = {}): Promise<ServerProcess> {
   const fd = options.logFile === undefined ? undefined : openSync(options.logFile, 'a');
-  const child = spawn(process.execPath, serverArgs(options.script, options.nodeArgs), {
+  const child = spawn(process.execPath, serverArgs(options.script, options.nodeArgs, options.args), {
     cwd: ROOT,
     env: { ...process.env, AZUMA_PORT: '0', AZUMA_AUTH_RATE_LIMIT: '0', ...env },
     stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
@@ -72,9 +80,12 @@ export async function spawnServer(env: Record<string, string>, options: SpawnOpt
   };
 }
 
-/** Runs server/main.ts expecting it to fail at start-up; resolves to its exit code and output. */
-export async function runServerExpectingFailure(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, serverArgs(), {
+/** Runs server/main.ts expecting it to exit at start-up (a bad setting, or --help); resolves to its exit code and output. */
+export async function runServerUntilExit(
+  env: Record<string, string>,
+  args: readonly string[] = [],
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, serverArgs(undefined, undefined, args), {
     cwd: ROOT,
     env: { ...process.env, AZUMA_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
