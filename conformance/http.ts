@@ -63,6 +63,11 @@ export function cookieValue(setCookie: string, name: string): string | undefined
   return pair.slice(eq + 1).trim();
 }
 
+/** The Set-Cookie lines a response carried, for messages. */
+export function setCookiesCame(ex: Exchange): string {
+  return ex.setCookies.length === 0 ? 'none came' : `came: ${ex.setCookies.map((line) => JSON.stringify(line)).join(', ')}`;
+}
+
 /** The status and the start of the body, for messages. */
 export function brief(ex: Exchange): string {
   const body = ex.text.length > 200 ? `${ex.text.slice(0, 200)}…` : ex.text;
@@ -154,7 +159,7 @@ export class Http {
     }
     for (const header of documented?.headers ?? []) {
       const values = this.headerValues(ex, header.name);
-      if (values.length === 0 && header.required) out.push(`required header ${header.name} is missing`);
+      if (values.length === 0 && header.required) out.push(this.missing(ex, header.name));
       for (const value of values) {
         const data = header.numeric && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
         if (!header.validate(data)) {
@@ -174,6 +179,12 @@ export class Http {
       }
     }
     return out;
+  }
+
+  /** Why a required header counts as missing, with what came instead: a Set-Cookie that sets another cookie is not the one documented. */
+  private missing(ex: Exchange, name: string): string {
+    if (name.toLowerCase() !== 'set-cookie') return `required header ${name} is missing`;
+    return `no Set-Cookie sets ${this.channels.cookie} (${setCookiesCame(ex)})`;
   }
 
   private headerValues(ex: Exchange, name: string): string[] {

@@ -250,6 +250,16 @@ const variants: Variant[] = [
       'contract.registerUser': /required header Cache-Control is missing/,
     },
   },
+  {
+    breaks: 'sends `Set-Cookie: string` in place of the session cookie, as a static mock does',
+    breakage: () => ({
+      response: (_req, res) => (res.headers['set-cookie'] ? { ...res, headers: { ...res.headers, 'set-cookie': 'string' } } : res),
+    }),
+    fails: {
+      'contract.registerUser': /no Set-Cookie sets azuma_session \(came: "string"\)/,
+      'accounts.session-cookie': /set the azuma_session cookie 0 times, expected once \(Set-Cookie came: "string"\)/,
+    },
+  },
 ];
 
 describe('conformance suite against deliberately broken servers', () => {
