@@ -263,6 +263,8 @@ export interface components {
         /**
          * @description 1–32 characters from Unicode letters, decimal digits, `_`, `-` and `.`; unique
          *     case-insensitively.
+         * @example user1
+         * @example Ærø-ab12
          */
         UserName: string;
         Version: {

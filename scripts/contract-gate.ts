@@ -242,7 +242,7 @@ function judge(diff: Diff, after: Document, used: Set<string>): Kind | undefined
     return diff.action === 'remove' ? 'breaking' : 'non-breaking';
   // 5. What the library leaves unclassified (a response header's schema, an extension such as
   //    x-azuma, an error constant of the unused 404 response) fails closed, as breaking, unless it
-  //    is documentation: examples, code samples, tags.
+  //    is documentation (examples, code samples, tags) or mock-data settings.
   if (diff.type === 'unclassified') return isDocumentation(diff.path) ? 'non-breaking' : 'breaking';
   // Deprecation and annotations (descriptions, summaries, servers) break no client.
   return diff.type === 'breaking' ? 'breaking' : 'non-breaking';
@@ -251,9 +251,11 @@ function judge(diff: Diff, after: Document, used: Set<string>): Kind | undefined
 /** Component sections whose changes the library also reports in every operation that `$ref`s them. */
 const REPORTED_IN_PLACE = new Set(['schemas', 'responses', 'parameters', 'requestBodies', 'headers']);
 
+/** Documentation, or settings for tools that no client meets (json-schema-faker's, for mock servers). */
 function isDocumentation(path: Diff['path']): boolean {
   return (
     path[0] === 'tags' ||
+    path[0] === 'x-json-schema-faker' ||
     path.some((key, i) => key === 'x-codeSamples' || ((key === 'examples' || key === 'example') && path[i - 1] !== 'properties'))
   );
 }
