@@ -68,9 +68,14 @@ export function setCookiesCame(ex: Exchange): string {
   return ex.setCookies.length === 0 ? 'none came' : `came: ${ex.setCookies.map((line) => JSON.stringify(line)).join(', ')}`;
 }
 
+/** The start of a body, for messages. */
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 /** The status and the start of the body, for messages. */
 export function brief(ex: Exchange): string {
-  const body = ex.text.length > 200 ? `${ex.text.slice(0, 200)}…` : ex.text;
+  const body = clip(ex.text);
   return `${ex.status}${body ? ` ${body}` : ''}`;
 }
 
@@ -155,7 +160,7 @@ export class Http {
       const type = ex.headers.get('content-type') ?? '';
       if (!/^application\/json\b/i.test(type)) out.push(`content-type is '${type}', expected application/json`);
       if (ex.json === undefined) out.push(`body is not JSON: ${JSON.stringify(ex.text.slice(0, 100))}`);
-      else if (!bodyValidator(ex.json)) out.push(`body breaks the contract: ${contract.describeErrors(bodyValidator)}`);
+      else if (!bodyValidator(ex.json)) out.push(`body ${clip(ex.text)} breaks the contract: ${contract.describeErrors(bodyValidator)}`);
     }
     for (const header of documented?.headers ?? []) {
       const values = this.headerValues(ex, header.name);
