@@ -1,7 +1,7 @@
 // The tools implementers point at the contract, installed from npm as they would install them:
 // Prism's dynamic mock serves answers that validate, its static mock fails the conformance suite
-// with reasons that show what came, its validation proxy finds nothing wrong with our server, and
-// Spectral finds nothing but its known false positives.
+// with reasons that show what came, its validation proxy finds nothing wrong with our server (and
+// does find a spoilt cookie), and Spectral finds nothing but its known false positives.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import type { Operation } from '../conformance/contract.js';
 import { type Exchange, Http, type RequestSpec } from '../conformance/http.js';
 import { CONTRACT_FILE, compileContract, runConformance } from '../conformance/index.js';
 import { escapePointer } from '../contract/index.js';
+import { type BrokenServer, startBrokenServer } from './support/breaking-proxy.js';
 import { binOf, freePort, installTools, type RunningTool, startTool } from './support/npm-tools.js';
 import { type RunningServer, startServer } from './support/server.js';
 
@@ -100,7 +101,7 @@ describe('prism mock -d (dynamic: data generated from the schemas)', () => {
       }
     }
     expect(failures).toEqual({});
-    // Register and login answer a session, with its token also set as the session cookie.
+    // A session token in the body, and the session cookie (Prism takes its value from the header's example).
     const register = http.exchanges.find((ex) => ex.operation?.id === 'registerUser');
     expect(register?.json).toMatchObject({ token: expect.stringMatching(contract.index.session.tokenPattern) });
     expect(register?.setCookies).toEqual([expect.stringMatching(/^azuma_session=[A-Za-z0-9]{64}; /)]);
@@ -152,16 +153,44 @@ describe('prism mock (static: the contract examples)', () => {
 });
 
 describe('prism proxy in front of our server (--errors --validate-request=false --cors=false)', () => {
+  const flags = ['--errors', '--validate-request=false', '--cors=false'];
   let server: RunningServer;
+  let broken: BrokenServer;
   let proxy: { url: string; tool: RunningTool };
+  let proxyOfBroken: { url: string; tool: RunningTool };
   beforeAll(async () => {
     // Tokens live an hour, inside the refresh window: every signed-in answer carries a successor to validate.
     server = await startServer({ sessionTtlSeconds: 3600 });
-    proxy = await prism(['proxy', contractPath, server.url, '--errors', '--validate-request=false', '--cors=false']);
+    // The same server with its session cookie spoilt: shows that the proxy does check.
+    broken = await startBrokenServer(server.url, {
+      response: (_req, res) => (res.headers['set-cookie'] ? { ...res, headers: { ...res.headers, 'set-cookie': 'string' } } : res),
+    });
+    [proxy, proxyOfBroken] = await Promise.all([
+      prism(['proxy', contractPath, server.url, ...flags]),
+      prism(['proxy', contractPath, broken.url, ...flags]),
+    ]);
   }, 90_000);
   afterAll(async () => {
-    await proxy?.tool.stop();
+    await Promise.all([proxy?.tool.stop(), proxyOfBroken?.tool.stop()]);
+    await broken?.close();
     await server?.close();
+  });
+
+  it('when the server sets a cookie that breaks the contract, then Prism answers 500 naming the rule broken', async () => {
+    const http = new Http(proxyOfBroken.url, contract, 10_000);
+    const ex = await http.send({
+      method: 'POST',
+      path: '/api/register',
+      label: 'register',
+      json: { name: 'spoilt', password: 'a long enough secret' },
+    });
+    expect(ex.status).toBe(500);
+    expect(ex.headers.get('content-type')).toBe('application/problem+json');
+    expect(ex.json).toMatchObject({
+      validation: expect.arrayContaining([
+        expect.objectContaining({ location: ['response', 'header', 'set-cookie'], message: expect.stringContaining('; HttpOnly(;|$)') }),
+      ]),
+    });
   });
 
   it('when an account lives through every operation and its errors, then Prism finds no violation', async () => {
@@ -182,6 +211,12 @@ describe('prism proxy in front of our server (--errors --validate-request=false 
     await step('register a short password', { method: 'POST', path: '/api/register', json: { name: 'x', password: 'short' } }, 400);
     await step('log in, wrong password', { method: 'POST', path: '/api/login', json: { name, password: 'wrong password' } }, 401);
     await step('log in with text', { method: 'POST', path: '/api/login', body: 'name=x', contentType: 'text/plain' }, 415);
+    const tooLarge = JSON.stringify({ name, password: 'x'.repeat(contract.index.limits.requestBodyLimitBytes) });
+    await step(
+      'log in with a body over the limit',
+      { method: 'POST', path: '/api/login', body: tooLarge, contentType: 'application/json' },
+      413,
+    );
     const cookie = tokenOf(await step('log in', { method: 'POST', path: '/api/login', json: { name, password } }, 200));
     await step('me by header', { method: 'GET', path: '/api/me', auth: { header: token } }, 200);
     await step('me by cookie', { method: 'GET', path: '/api/me', auth: { cookie } }, 200);
