@@ -65,9 +65,19 @@ export function cookieValue(setCookie: string, name: string): string | undefined
   return pair.slice(eq + 1).trim();
 }
 
+/** The Set-Cookie lines a response carried, for messages. */
+export function setCookiesCame(ex: Exchange): string {
+  return ex.setCookies.length === 0 ? 'none came' : `came: ${ex.setCookies.map((line) => JSON.stringify(line)).join(', ')}`;
+}
+
+/** The start of a body, for messages. */
+function clip(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
 /** The status and the start of the body, for messages. */
 export function brief(ex: Exchange): string {
-  const body = ex.text.length > 200 ? `${ex.text.slice(0, 200)}…` : ex.text;
+  const body = clip(ex.text);
   return `${ex.status}${body ? ` ${body}` : ''}`;
 }
 
@@ -152,11 +162,11 @@ export class Http {
       const type = ex.headers.get('content-type') ?? '';
       if (!/^application\/json\b/i.test(type)) out.push(`content-type is '${type}', expected application/json`);
       if (ex.json === undefined) out.push(`body is not JSON: ${JSON.stringify(ex.text.slice(0, 100))}`);
-      else if (!bodyValidator(ex.json)) out.push(`body breaks the contract: ${contract.describeErrors(bodyValidator)}`);
+      else if (!bodyValidator(ex.json)) out.push(`body ${clip(ex.text)} breaks the contract: ${contract.describeErrors(bodyValidator)}`);
     }
     for (const header of documented?.headers ?? []) {
       const values = this.headerValues(ex, header.name);
-      if (values.length === 0 && header.required) out.push(`required header ${header.name} is missing`);
+      if (values.length === 0 && header.required) out.push(this.missing(ex, header.name));
       for (const value of values) {
         const data = header.numeric && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
         if (!header.validate(data)) {
@@ -176,6 +186,12 @@ export class Http {
       }
     }
     return out;
+  }
+
+  /** Why a required header counts as missing, with what came instead: a Set-Cookie that sets another cookie is not the one documented. */
+  private missing(ex: Exchange, name: string): string {
+    if (name.toLowerCase() !== 'set-cookie') return `required header ${name} is missing`;
+    return `no Set-Cookie sets ${this.channels.cookie} (${setCookiesCame(ex)})`;
   }
 
   private headerValues(ex: Exchange, name: string): string[] {

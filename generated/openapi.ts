@@ -202,10 +202,14 @@ export interface components {
         /**
          * @description A `Set-Cookie` value for `azuma_session`: the token, then at least `Max-Age`, `Path=/`,
          *     `HttpOnly` and `SameSite=Lax`, in any order (plus `Secure` where configured).
+         * @example azuma_session=vmcG6sPriniFUvFcyIKNI1kjyW4NIErHrByovYbZ7HQWMBCh0Y19tgge43dmISgb; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax
          */
-        SessionCookie: string;
-        /** @description A `Set-Cookie` value that empties `azuma_session` and expires it at once. */
-        ClearedSessionCookie: string;
+        SessionCookie: string & (unknown & unknown & unknown & unknown & unknown);
+        /**
+         * @description A `Set-Cookie` value that empties `azuma_session` and expires it at once.
+         * @example azuma_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax
+         */
+        ClearedSessionCookie: string & (unknown & unknown & unknown);
         /** @description A session's id, 24 lowercase hex characters; it says nothing about its tokens. */
         SessionId: string;
         /** @description One session of the user (a login and its chain of tokens). */
@@ -259,6 +263,8 @@ export interface components {
         /**
          * @description 1–32 characters from Unicode letters, decimal digits, `_`, `-` and `.`; unique
          *     case-insensitively.
+         * @example user1
+         * @example Ærø-ab12
          */
         UserName: string;
         Version: {
@@ -476,6 +482,7 @@ export interface components {
         /**
          * @description Present only when the request was authenticated by the `Azuma-Session` header and its
          *     session expires within 7 days: the successor token, to be sent from now on.
+         * @example vmcG6sPriniFUvFcyIKNI1kjyW4NIErHrByovYbZ7HQWMBCh0Y19tgge43dmISgb
          */
         AzumaSession: components["schemas"]["Token"];
         /**
@@ -483,17 +490,20 @@ export interface components {
          *     session expires within 7 days: sets the cookie to the successor token,
          *     `azuma_session=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax`, plus
          *     `Secure` where configured.
+         * @example azuma_session=vmcG6sPriniFUvFcyIKNI1kjyW4NIErHrByovYbZ7HQWMBCh0Y19tgge43dmISgb; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax
          */
         RefreshSetCookie: components["schemas"]["SessionCookie"];
         /**
          * @description Always present: sets the `azuma_session` cookie to the new token,
          *     `azuma_session=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax`, plus
          *     `Secure` where configured.
+         * @example azuma_session=vmcG6sPriniFUvFcyIKNI1kjyW4NIErHrByovYbZ7HQWMBCh0Y19tgge43dmISgb; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax
          */
         SessionSetCookie: components["schemas"]["SessionCookie"];
         /**
          * @description Present when the cookie authenticated the request: clears the `azuma_session` cookie,
          *     `azuma_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`, plus `Secure` where configured.
+         * @example azuma_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax
          */
         ClearSessionCookie: components["schemas"]["ClearedSessionCookie"];
         /**
@@ -519,7 +529,10 @@ export interface components {
          * @example 60
          */
         RateLimitReset: number;
-        /** @description Seconds to wait before trying again. */
+        /**
+         * @description Seconds to wait before trying again.
+         * @example 60
+         */
         RetryAfter: number;
     };
     pathItems: never;

@@ -151,7 +151,7 @@ function withoutVersion(document: Document): unknown {
 function classify(before: Document, after: Document): Change[] {
   const used = new Set([...usedComponents(before), ...usedComponents(after)]);
   const groups = new Map<string, { kind: Kind; pointer: string; what: string; descriptions: Set<string>; where: Map<string, string[]> }>();
-  for (const diff of apiCompare(before, after).diffs) {
+  for (const diff of apiCompare(responsesInPlace(before), responsesInPlace(after)).diffs) {
     // The version is what the gate checks, not one of the changes it reports.
     if (diff.path.join('/') === 'info/version') continue;
     const kind = judge(diff, after, used);
@@ -184,6 +184,28 @@ function classify(before: Document, after: Document): Change[] {
 }
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+
+/**
+ * The document with each operation's `$ref`s to shared responses (components/responses) written
+ * out in place. api-smart-diff judges a schema it reaches through such a `$ref` by the request
+ * rules, so a tightened response (a narrower pattern) would read as breaking and a loosened one
+ * (a dropped required property) as safe; in place, it is judged as the response it is. Reports
+ * still name where a change is written: `sourcePointer` walks the document as written.
+ */
+function responsesInPlace(document: Document): Document {
+  const copy = structuredClone(document);
+  for (const item of Object.values(copy.paths ?? {})) {
+    for (const [method, operation] of Object.entries(item ?? {})) {
+      const responses: unknown = isNode(operation) ? operation.responses : undefined;
+      if (!METHODS.has(method) || !isNode(responses)) continue;
+      for (const [status, response] of Object.entries(responses)) {
+        const shared = isNode(response) && typeof response.$ref === 'string' ? deref(copy, response) : undefined;
+        if (shared) responses[status] = structuredClone(shared);
+      }
+    }
+  }
+  return copy;
+}
 
 /**
  * api-smart-diff's verdict, with the rules this gate adds; undefined drops a change. The library
@@ -221,9 +243,16 @@ function judge(diff: Diff, after: Document, used: Set<string>): Kind | undefined
       (diff.action !== 'add' && last === 'id' && diff.path.length === 3 && !ids.has(diff.before));
     return gone ? 'breaking' : 'non-breaking';
   }
-  // 5. What the library leaves unclassified (a response header's schema, an extension such as
+  // 5. A constant added to or removed from a response enum. This contract's only response enum is
+  //    its error constants: one added comes with a new status, which breaks no client, and one
+  //    removed takes away an answer clients match on. The library judges response enums the
+  //    other way round (these verdicts are the ones it gave while it took the shared error
+  //    responses for requests, see `responsesInPlace`).
+  if (section === 'paths' && diff.path.includes('responses') && String(diff.path.at(-2)) === 'enum' && diff.action !== 'replace')
+    return diff.action === 'remove' ? 'breaking' : 'non-breaking';
+  // 6. What the library leaves unclassified (a response header's schema, an extension such as
   //    x-azuma, an error constant of the unused 404 response) fails closed, as breaking, unless it
-  //    is documentation: examples, code samples, tags.
+  //    is documentation (examples, code samples, tags) or mock-data settings.
   if (diff.type === 'unclassified') return isDocumentation(diff.path) ? 'non-breaking' : 'breaking';
   // Deprecation and annotations (descriptions, summaries, servers) break no client.
   return diff.type === 'breaking' ? 'breaking' : 'non-breaking';
@@ -232,9 +261,11 @@ function judge(diff: Diff, after: Document, used: Set<string>): Kind | undefined
 /** Component sections whose changes the library also reports in every operation that `$ref`s them. */
 const REPORTED_IN_PLACE = new Set(['schemas', 'responses', 'parameters', 'requestBodies', 'headers']);
 
+/** Documentation, or settings for tools that no client meets (json-schema-faker's, for mock servers). */
 function isDocumentation(path: Diff['path']): boolean {
   return (
     path[0] === 'tags' ||
+    path[0] === 'x-json-schema-faker' ||
     path.some((key, i) => key === 'x-codeSamples' || ((key === 'examples' || key === 'example') && path[i - 1] !== 'properties'))
   );
 }

@@ -307,6 +307,16 @@ const variants: Variant[] = [
     }),
     fails: { [RATE_CHECK]: /attempt 6 with a wrong password\) answered 401 after X-RateLimit-Remaining reached 0, expected 429/ },
   },
+  {
+    breaks: 'sends `Set-Cookie: string` in place of the session cookie, as a static mock does',
+    breakage: () => ({
+      response: (_req, res) => (res.headers['set-cookie'] ? { ...res, headers: { ...res.headers, 'set-cookie': 'string' } } : res),
+    }),
+    fails: {
+      'contract.registerUser': /no Set-Cookie sets azuma_session \(came: "string"\)/,
+      'accounts.session-cookie': /set the azuma_session cookie 0 times, expected once \(Set-Cookie came: "string"\)/,
+    },
+  },
 ];
 
 describe('conformance suite against deliberately broken servers', () => {

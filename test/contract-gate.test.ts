@@ -179,6 +179,34 @@ describe('when the change is one the library alone judges wrongly', () => {
     );
     expect(result.problems).toEqual([]);
   });
+
+  // Session reaches register and login through a shared response (components/responses), which
+  // the library alone judges by the request rules.
+  it('a response behind a shared response narrows its pattern (the server promises more), then it is not breaking', () => {
+    const result = gate(
+      edited('1.1.0', (d) => {
+        const expiration = schema(d, 'Session').properties.expiration as { pattern: string };
+        expiration.pattern = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$';
+      }),
+    );
+    expect(result.problems).toEqual([]);
+    expect(result.report).toMatch(
+      /^ {2}- #\/components\/schemas\/Session\/properties\/expiration\/pattern: changed .* in POST \/api\/register \(200\)/m,
+    );
+  });
+
+  it('a response behind a shared response drops a required property, then it is breaking', () => {
+    const result = gate(
+      edited('1.1.0', (d) => {
+        const session = schema(d, 'Session');
+        session.required = session.required.filter((name) => name !== 'expiration');
+      }),
+    );
+    expect(result.ok).toBe(false);
+    expect(result.report).toMatch(
+      /^ {2}- #\/components\/schemas\/Session\/required\/\d+: removed "expiration" .*in POST \/api\/register \(200\)/m,
+    );
+  });
 });
 
 describe('when the rules list changes', () => {

@@ -14,7 +14,7 @@ import {
   type User,
 } from '../context.js';
 import type { Contract } from '../contract.js';
-import { CheckFailed, type Exchange } from '../http.js';
+import { CheckFailed, type Exchange, setCookiesCame } from '../http.js';
 import type { Check } from '../runner.js';
 
 /** Swaps the letter case of every character: `Ærø-ab12` → `æRØ-AB12`. */
@@ -35,7 +35,9 @@ const MAX_AGE_SLACK_SECONDS = 120;
 export function expectSessionCookie(ex: Exchange, session: Session, cookieName: string): void {
   const cookies = sessionCookies(ex, cookieName);
   if (cookies.length !== 1) {
-    throw new CheckFailed(`${ex.label} set the ${cookieName} cookie ${cookies.length} times, expected once`);
+    throw new CheckFailed(
+      `${ex.label} set the ${cookieName} cookie ${cookies.length} times, expected once (Set-Cookie ${setCookiesCame(ex)})`,
+    );
   }
   const [{ line, token }] = cookies as [{ line: string; token: string }];
   if (token !== session.token) throw new CheckFailed(`${ex.label} set ${cookieName} to a token other than the one in its body`);
