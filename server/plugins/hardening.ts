@@ -44,7 +44,7 @@ export const hardening = fp<HardeningOptions>(
       if (closing) reply.header('connection', 'close');
       // An error answered before the body is in (413, 415, bad JSON) closes the connection; were it
       // closed while the client still sends, the client would see a reset instead of the answer.
-      if (!request.raw.complete) return drainBody(request.raw, () => done(null, payload));
+      if (!request.raw.complete && !request.raw.readableEnded) return drainBody(request.raw, () => done(null, payload));
       done(null, payload);
     });
 
