@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { type Contract, type Credentials, loadContract } from '../contract/index.js';
 import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';
@@ -18,6 +18,17 @@ export interface AppOptions extends ServiceOptions {
   accounts?: readonly Credentials[];
 }
 
+/** What a log line says of a request: Fastify's default fields, the URL cut at its query string. */
+function requestForLog(request: FastifyRequest) {
+  return {
+    method: request.method,
+    url: request.url.split('?')[0],
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  };
+}
+
 /** Builds the whole API without listening: tests inject into it, main.ts listens. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const contract = options.contract ?? loadContract();
@@ -30,6 +41,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
       level: config.logLevel,
       // Pino's request serializer leaves headers out; should anyone log them, credentials stay out.
       redact: ['req.headers.cookie', `req.headers["${header}"]`, 'res.headers["set-cookie"]', `res.headers["${header}"]`],
+      // The path without its query string: whatever a client puts there (a token, say) stays out of the log.
+      serializers: { req: requestForLog },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     bodyLimit,
@@ -39,11 +52,18 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     // Fastify's own 503 while closing is not in the error shape; the hardening plugin answers instead.
     return503OnClosing: false,
     // Tokens are short: the contract's header limit is plenty, and bounds what each request holds.
-    http: { maxHeaderSize },
+    http: { maxHeaderSize, headersTimeout: config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 },
+    // A socket that sends nothing this long is closed, whether before, during or between requests.
+    connectionTimeout: config.idleTimeoutSeconds * 1000,
+    keepAliveTimeout: config.idleTimeoutSeconds * 1000,
+    requestTimeout: config.requestTimeoutSeconds * 1000,
     clientErrorHandler: clientErrorHandler(bodies, maxHeaderSize),
   });
 
-  const services = composeServices(config, contract, options);
+  // Past the cap Node closes new connections at once: idle sockets cannot take every descriptor.
+  app.server.maxConnections = config.maxConnections;
+
+  const services = composeServices(config, contract, { warn: (message) => app.log.warn(message), ...options });
   app.decorate('sweepExpiredSessions', services.sweepExpiredSessions);
   app.addHook('onClose', services.close);
   for (const { name, password } of options.accounts ?? []) {

@@ -16,6 +16,8 @@ export interface ServiceOptions {
   scrypt?: ScryptParams;
   /** How often expired sessions are swept. */
   sweepIntervalMs?: number;
+  /** Where start-up warnings go (the app's log). */
+  warn?: (message: string) => void;
 }
 
 export interface Services {
@@ -44,7 +46,7 @@ export function composeServices(config: Config, contract: Contract, options: Ser
   const now = options.now ?? Date.now;
   let db: ReturnType<typeof openDatabase>;
   try {
-    db = openDatabase(config.dbPath);
+    db = openDatabase(config.dbPath, options.warn);
   } catch (error) {
     // The operator's fix is the setting (or the file it names): say which.
     throw new ConfigError(`AZUMA_DB: cannot open '${config.dbPath}': ${error instanceof Error ? error.message : String(error)}`);

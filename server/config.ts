@@ -26,7 +26,7 @@ export interface Config {
   authRateLimit: number;
   /** AZUMA_CORS_ORIGINS: comma-separated origins allowed to call the API from a browser. */
   corsOrigins: string[];
-  /** AZUMA_TRUST_PROXY: `true`, or a comma-separated list of proxy addresses/CIDRs, to read X-Forwarded-For. */
+  /** AZUMA_TRUST_PROXY: proxy addresses/CIDRs whose X-Forwarded-For names the client; `true` (any) only with AZUMA_TRUST_ANY_PROXY=true. */
   trustProxy: boolean | string;
   /** AZUMA_LOG_LEVEL: pino level. */
   logLevel: string;
@@ -34,6 +34,14 @@ export interface Config {
   hashConcurrency: number;
   /** AZUMA_HASH_QUEUE: hashes allowed to wait; beyond it the server answers 503. */
   hashQueueLimit: number;
+  /** AZUMA_MAX_CONNECTIONS: open connections at once; past it new ones are closed at once. */
+  maxConnections: number;
+  /** AZUMA_IDLE_TIMEOUT: seconds a connection may send nothing (before, during or between requests). */
+  idleTimeoutSeconds: number;
+  /** AZUMA_HEADERS_TIMEOUT: seconds a client has to send a request's headers. */
+  headersTimeoutSeconds: number;
+  /** AZUMA_REQUEST_TIMEOUT: seconds a client has to send a whole request. */
+  requestTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -119,10 +127,17 @@ function isProxyEntry(entry: string): boolean {
   return family !== 0 && extra === undefined && /^\d{1,3}$/.test(prefix ?? '') && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
-function trustProxy(env: Env, name: string): boolean | string {
+function trustProxy(env: Env, name: string, anyName: string): boolean | string {
   const raw = env[name]?.trim();
   if (!raw || raw === 'false') return false;
-  if (raw === 'true') return true;
+  if (raw === 'true') {
+    // Trusting every address lets any client that reaches the port directly pick its own address
+    // for the rate limits and the logs: only an operator who says so twice gets it.
+    if (boolean(env, anyName, false)) return true;
+    throw new ConfigError(
+      `${name}=true would trust X-Forwarded-For from any client that reaches this port, so each could choose the address its rate limit counts: list your proxies instead (e.g. loopback or 10.0.0.0/8), or, when only proxies can reach the port, also set ${anyName}=true`,
+    );
+  }
   const entries = raw.split(',').map((entry) => entry.trim());
   const bad = entries.find((entry) => !isProxyEntry(entry));
   if (bad !== undefined) {
@@ -159,9 +174,14 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     cookieSecure: boolean(env, 'AZUMA_COOKIE_SECURE', false),
     authRateLimit: integer(env, 'AZUMA_AUTH_RATE_LIMIT', 30, 0, 1_000_000),
     corsOrigins: origins(env, 'AZUMA_CORS_ORIGINS'),
-    trustProxy: trustProxy(env, 'AZUMA_TRUST_PROXY'),
+    trustProxy: trustProxy(env, 'AZUMA_TRUST_PROXY', 'AZUMA_TRUST_ANY_PROXY'),
     logLevel,
     hashConcurrency: integer(env, 'AZUMA_HASH_CONCURRENCY', availableParallelism(), 1, 64),
     hashQueueLimit: integer(env, 'AZUMA_HASH_QUEUE', 128, 0, 100_000),
+    // Well under a default open-file limit of 1024, so idle sockets cannot starve the database of descriptors.
+    maxConnections: integer(env, 'AZUMA_MAX_CONNECTIONS', 512, 1, 1_000_000),
+    idleTimeoutSeconds: integer(env, 'AZUMA_IDLE_TIMEOUT', 10, 1, 3600),
+    headersTimeoutSeconds: integer(env, 'AZUMA_HEADERS_TIMEOUT', 10, 1, 3600),
+    requestTimeoutSeconds: integer(env, 'AZUMA_REQUEST_TIMEOUT', 30, 1, 3600),
   });
 }

@@ -31,9 +31,6 @@ const app = await buildApp(config, demo).catch((error: unknown) => {
   if (error instanceof ConfigError) stop(error.message);
   throw error;
 });
-// Requests that could hang forever must not keep a shutdown waiting forever.
-app.server.requestTimeout = 30_000;
-app.server.headersTimeout = 10_000;
 
 let closing = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -3,11 +3,11 @@
 // operation gets a live credential with them: the contract does not say whether a server looks at
 // the body or the credential first, so only a bad body must decide the answer.
 import fc from 'fast-check';
-import { mutations } from '../arbitraries.js';
+import { mutations, validBody } from '../arbitraries.js';
 import { type Context, expectError, statusName } from '../context.js';
 import type { Contract, Operation } from '../contract.js';
 import type { Credentials } from '../http.js';
-import type { Check } from '../runner.js';
+import { type Check, Skipped } from '../runner.js';
 
 const shorten = (text: string) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
 
@@ -58,6 +58,19 @@ export function validationChecks(contract: Contract): Check[] {
         async run(ctx) {
           const body = JSON.stringify({ name: 'x', password: 'p'.repeat(oversized) });
           expectError(await send(ctx, `a ${body.length}-byte body`, body, 'application/json'), 413, contract);
+        },
+      },
+      {
+        id: `validation.${op.id}.lone-surrogate`,
+        rules: ['ERROR-2'],
+        title: `${op.method} ${op.path} with a lone UTF-16 surrogate in a string field answers ${statusName(contract, 400)}`,
+        async run(ctx) {
+          const [body] = fc.sample(validBody(contract, op.requestSchema!, op.requestValidator!), { seed: ctx.seed, numRuns: 1 });
+          const field = Object.entries(body as Record<string, unknown>).find(([, value]) => typeof value === 'string')?.[0];
+          if (!field) throw new Skipped(`a generated ${op.id} body has no string field`);
+          // JSON.stringify writes a lone surrogate as the escape `\ud800`: valid JSON, but not Unicode text.
+          const text = JSON.stringify({ ...(body as Record<string, unknown>), [field]: 'pw-\ud800-lone' });
+          expectError(await send(ctx, `a lone surrogate in ${field}`, text, 'application/json'), 400, contract);
         },
       },
       {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { migrations } from './migrations.js';
@@ -13,8 +13,8 @@ export type Db = Database.Database;
  * survive only the former). busy_timeout covers a second process, such as a backup, holding the
  * write lock for a moment.
  */
-export function openDatabase(path: string): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+export function openDatabase(path: string, warn: (message: string) => void = () => {}): Db {
+  if (path !== ':memory:') createPrivately(path, warn);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -22,6 +22,24 @@ export function openDatabase(path: string): Db {
   db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;
+}
+
+/**
+ * The file holds password hashes: a folder the server creates is 0700 and a file 0600, and SQLite
+ * gives its -wal and -shm files the database file's mode. An existing file others can read is
+ * the operator's choice, but worth a warning.
+ */
+function createPrivately(path: string, warn: (message: string) => void): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const { mode } = statSync(path);
+    if ((mode & 0o077) !== 0) {
+      warn(`the database ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); it holds password hashes: chmod 600 it`);
+    }
+  }
 }
 
 function migrate(db: Db): void {

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import cors from '@fastify/cors';
 import fp from 'fastify-plugin';
 import { ApiError } from '../errors.js';
@@ -39,8 +40,11 @@ export const hardening = fp<HardeningOptions>(
       reply.headers(request.routeOptions.config.securityHeaders ?? API_HEADERS);
       done(closing ? new ApiError(503, 'the server is shutting down; retry shortly', { 'Retry-After': '1' }) : undefined);
     });
-    app.addHook('onSend', (_request, reply, payload, done) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (closing) reply.header('connection', 'close');
+      // An error answered before the body is in (413, 415, bad JSON) closes the connection; were it
+      // closed while the client still sends, the client would see a reset instead of the answer.
+      if (!request.raw.complete && !request.raw.readableEnded) return drainBody(request.raw, () => done(null, payload));
       done(null, payload);
     });
 
@@ -48,9 +52,14 @@ export const hardening = fp<HardeningOptions>(
     // instead of reaching a handler unvalidated.
     app.removeContentTypeParser('text/plain');
     // Fastify validates bodies by content type, so a POST with no body at all would skip it.
+    // JSON can spell a lone UTF-16 surrogate (`"\ud800"`), which no text encoding can carry: hashed
+    // as U+FFFD, such a password would accept any other lone surrogate in its place. Refused
+    // before validation, in every field, keys included.
     app.addHook('preValidation', (request, _reply, done) => {
       const missing = request.routeOptions.schema?.body !== undefined && request.body === undefined;
-      done(missing ? new ApiError(400, 'body is required: send a JSON object') : undefined);
+      if (missing) return done(new ApiError(400, 'body is required: send a JSON object'));
+      const broken = illFormedText(request.body, 'body');
+      done(broken ? new ApiError(400, `${broken} is not well-formed Unicode text (it holds a lone surrogate)`) : undefined);
     });
 
     if (corsOrigins.length > 0) {
@@ -66,6 +75,46 @@ export const hardening = fp<HardeningOptions>(
   },
   { name: 'azuma-hardening' },
 );
+
+/** What the server reads and throws away of a refused body before answering; past it, the connection just closes. */
+const DRAIN_LIMIT_BYTES = 1024 * 1024;
+const DRAIN_LIMIT_MS = 2_000;
+
+/** Reads and discards the rest of a request body, bounded in bytes and time, then calls `then` once. */
+function drainBody(raw: IncomingMessage, then: () => void): void {
+  let read = 0;
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    raw.off('data', onData).off('end', finish).off('error', finish).off('close', finish);
+    then();
+  };
+  const onData = (chunk: Buffer) => {
+    read += chunk.length;
+    if (read > DRAIN_LIMIT_BYTES) finish();
+  };
+  const timer = setTimeout(finish, DRAIN_LIMIT_MS);
+  raw.on('data', onData).once('end', finish).once('error', finish).once('close', finish);
+  raw.resume();
+}
+
+// With the u flag a string is read by code points, so only a surrogate without its pair is one.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The path of the first string (value or key) in a JSON value that is not well-formed UTF-16, if any. */
+export function illFormedText(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path}/${key}`;
+    if (LONE_SURROGATE.test(key)) return at;
+    const found = illFormedText(item, at);
+    if (found) return found;
+  }
+  return undefined;
+}
 
 declare module 'fastify' {
   interface FastifyContextConfig {
