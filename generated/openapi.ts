@@ -58,7 +58,9 @@ export interface paths {
         /**
          * Log in
          * @description This endpoint is used to get an authentication token. The token is also set as the
-         *     `azuma_session` cookie. An unknown name and a wrong password both answer 401.
+         *     `azuma_session` cookie. An unknown name and a wrong password both answer 401, and both
+         *     count as a failed sign-in: too many on one name answer 429 with `Retry-After`, for a while,
+         *     whatever the password (see Errors).
          */
         post: operations["loginUser"];
         delete?: never;
@@ -108,7 +110,8 @@ export interface paths {
          * @description This endpoint is used to change the current user's password. It ends every session of the
          *     user, the one that sent the request included, and answers a new session in its place (also
          *     set as the `azuma_session` cookie). A wrong current password answers 401 and counts
-         *     towards the rate limit on login and register.
+         *     towards the rate limit on login and register, and as a failed sign-in on the user's name
+         *     (see Errors). A new password on the common-password list answers 400 (see Accounts).
          */
         put: operations["changePassword"];
         post?: never;
@@ -257,7 +260,7 @@ export interface components {
         PasswordChange: {
             /** @description The password in use; a wrong one fails with 401. */
             currentPassword: string;
-            /** @description 8–256 characters, as on register. */
+            /** @description 8–256 characters, as on register, and not a common password (see Accounts); one is refused with 400. */
             newPassword: string;
         };
         /**
@@ -273,7 +276,7 @@ export interface components {
         };
         RegisterRequest: {
             name: components["schemas"]["UserName"];
-            /** @description 8–256 characters. */
+            /** @description 8–256 characters, and not a common password (see Accounts); one is refused with 400. */
             password: string;
         };
         LoginRequest: {
@@ -425,7 +428,10 @@ export interface components {
                 };
             };
         };
-        /** @description Too many login or register attempts from this client; wait `Retry-After` seconds. */
+        /**
+         * @description Too many login, register or password change attempts from this client, or too many failed
+         *     sign-ins on this name; wait `Retry-After` seconds.
+         */
         TooManyRequests: {
             headers: {
                 "Retry-After": components["headers"]["RetryAfter"];

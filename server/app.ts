@@ -67,7 +67,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   app.decorate('sweepExpiredSessions', services.sweepExpiredSessions);
   app.addHook('onClose', services.close);
   for (const { name, password } of options.accounts ?? []) {
-    const registered = await services.accounts.register(name, password, undefined);
+    const registered = await services.accounts.register(name, password, undefined, undefined);
     if (!registered) throw new Error(`cannot register the account '${name}' twice`);
     // An account to sign in to, not a signed-in session nobody holds the token of.
     services.sessions.endAllBut(registered.user.id, undefined);

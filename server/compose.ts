@@ -1,9 +1,13 @@
 import type { Contract } from '../contract/index.js';
-import { type AccountService, accountService } from './auth/accounts.js';
+import { accountService } from './auth/accounts.js';
+import { passwordScreen } from './auth/common-passwords.js';
+import { type GuardedAccountService, guardedAccounts } from './auth/guarded-accounts.js';
+import { KNOWN_CLIENT_MS, loginThrottle, MAX_FAILURE_ROWS, type ThrottleRules } from './auth/login-throttle.js';
 import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './auth/passwords.js';
 import { type SessionRules, type SessionService, sessionService } from './auth/sessions.js';
-import { startSessionSweeper } from './auth/sweeper.js';
+import { startSweeper } from './auth/sweeper.js';
 import { type Config, ConfigError } from './config.js';
+import { loginAttemptsRepository } from './db/login-attempts.js';
 import { openDatabase } from './db/open.js';
 import { sessionsRepository } from './db/sessions.js';
 import { usersRepository } from './db/users.js';
@@ -18,10 +22,12 @@ export interface ServiceOptions {
   sweepIntervalMs?: number;
   /** Where start-up warnings go (the app's log). */
   warn?: (message: string) => void;
+  /** Per-account brute-force protection beyond the settings (the row bound, how long a client stays known); tests shrink them. */
+  throttle?: Partial<Pick<ThrottleRules, 'maxFailureRows' | 'knownClientMs'>>;
 }
 
 export interface Services {
-  accounts: AccountService;
+  accounts: GuardedAccountService;
   sessions: SessionService;
   transport: SessionTransport;
   /** Runs the expired-session sweep now; resolves to the rows deleted. */
@@ -41,6 +47,21 @@ export function sessionRules(config: Config, contract: Contract): SessionRules {
   };
 }
 
+/** How failed sign-ins are counted: the budgets and window from the settings, the rest fixed. */
+export function throttleRules(config: Config, overrides: ServiceOptions['throttle'] = {}): ThrottleRules {
+  return {
+    perClient: config.loginFailuresPerClient,
+    perAccount: config.loginFailuresPerAccount,
+    windowMs: config.loginFailureWindowSeconds * 1000,
+    knownClientMs: KNOWN_CLIENT_MS,
+    maxFailureRows: MAX_FAILURE_ROWS,
+    ...overrides,
+  };
+}
+
+/** Failure windows are minutes long: swept every minute, so ended ones do not linger. */
+const THROTTLE_SWEEP_MS = 60_000;
+
 /** Storage → repositories → services, wired once; nothing here knows about HTTP routes. */
 export function composeServices(config: Config, contract: Contract, options: ServiceOptions = {}): Services {
   const now = options.now ?? Date.now;
@@ -58,14 +79,17 @@ export function composeServices(config: Config, contract: Contract, options: Ser
     concurrency: config.hashConcurrency,
     queueLimit: config.hashQueueLimit,
   });
-  const sweeper = startSessionSweeper(sessionsRepo, now, options.sweepIntervalMs ?? 10 * 60 * 1000);
+  const sweeper = startSweeper(sessionsRepo, now, options.sweepIntervalMs ?? 10 * 60 * 1000);
+  const throttle = loginThrottle(loginAttemptsRepository(db), throttleRules(config, options.throttle), now);
+  const throttleSweeper = startSweeper(throttle, now, THROTTLE_SWEEP_MS);
   return {
-    accounts: accountService(usersRepository(db), passwords, sessions, now),
+    accounts: guardedAccounts(accountService(usersRepository(db), passwords, sessions, now), throttle, passwordScreen()),
     sessions,
     transport: sessionTransport(contract.session, config.cookieSecure, now),
     sweepExpiredSessions: () => sweeper.sweep(),
     async close() {
       await sweeper.stop();
+      await throttleSweeper.stop();
       db.close();
     },
   };

@@ -24,6 +24,12 @@ export interface Config {
   cookieSecure: boolean;
   /** AZUMA_AUTH_RATE_LIMIT: login+register attempts per client IP per minute; 0 turns it off. */
   authRateLimit: number;
+  /** AZUMA_LOGIN_FAILURES_PER_CLIENT: failed sign-ins on one account from one client per window before it is locked for that client; 0 turns it off. */
+  loginFailuresPerClient: number;
+  /** AZUMA_LOGIN_FAILURES_PER_ACCOUNT: failed sign-ins on one account from everywhere per window before it is locked for clients it does not know; 0 turns it off. */
+  loginFailuresPerAccount: number;
+  /** AZUMA_LOGIN_FAILURE_WINDOW: seconds a failure counts, from the first of a window; a lock lasts until the window ends. */
+  loginFailureWindowSeconds: number;
   /** AZUMA_CORS_ORIGINS: comma-separated origins allowed to call the API from a browser. */
   corsOrigins: string[];
   /** AZUMA_TRUST_PROXY: proxy addresses/CIDRs whose X-Forwarded-For names the client; `true` (any) only with AZUMA_TRUST_ANY_PROXY=true. */
@@ -160,6 +166,15 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     throw new ConfigError(`--demo keeps its database in memory, so AZUMA_DB='${db}' would be ignored: unset AZUMA_DB, or drop --demo`);
   }
   const dbPath = flags.demo ? ':memory:' : db || 'data/azuma.sqlite';
+  const loginFailuresPerClient = integer(env, 'AZUMA_LOGIN_FAILURES_PER_CLIENT', 10, 0, 1000);
+  const loginFailuresPerAccount = integer(env, 'AZUMA_LOGIN_FAILURES_PER_ACCOUNT', 50, 0, 1_000_000);
+  // The account-wide budget is the slower one. Were it smaller, it would lock every stranger
+  // before the per-client limit could, leaving that limit to the clients the account knows.
+  if (loginFailuresPerClient > 0 && loginFailuresPerAccount > 0 && loginFailuresPerAccount < loginFailuresPerClient) {
+    throw new ConfigError(
+      `AZUMA_LOGIN_FAILURES_PER_ACCOUNT (${loginFailuresPerAccount}) must be at least AZUMA_LOGIN_FAILURES_PER_CLIENT (${loginFailuresPerClient}), or 0`,
+    );
+  }
   return Object.freeze({
     demo: flags.demo,
     host,
@@ -173,6 +188,10 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     sessionsPerUser: integer(env, 'AZUMA_SESSIONS_PER_USER', 20, 1, 1000),
     cookieSecure: boolean(env, 'AZUMA_COOKIE_SECURE', false),
     authRateLimit: integer(env, 'AZUMA_AUTH_RATE_LIMIT', 30, 0, 1_000_000),
+    loginFailuresPerClient,
+    loginFailuresPerAccount,
+    // 15 minutes by default; at most a day, so a lock never outlasts what a user can wait out.
+    loginFailureWindowSeconds: integer(env, 'AZUMA_LOGIN_FAILURE_WINDOW', 900, 1, 86_400),
     corsOrigins: origins(env, 'AZUMA_CORS_ORIGINS'),
     trustProxy: trustProxy(env, 'AZUMA_TRUST_PROXY', 'AZUMA_TRUST_ANY_PROXY'),
     logLevel,

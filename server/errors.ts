@@ -2,6 +2,8 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { components } from '../generated/openapi.js';
+import { CommonPasswordError } from './auth/common-passwords.js';
+import { LoginLockedError } from './auth/login-throttle.js';
 import { HashingBusyError } from './auth/passwords.js';
 
 export type ErrorBody = components['schemas']['Error'];
@@ -84,6 +86,11 @@ export const errorShape = fp<{ bodies: ErrorBodies; bodyLimit: number }>(
       if (error instanceof HashingBusyError) {
         return send(reply.header('Retry-After', '1'), 503, 'the server is busy hashing passwords; retry in 1 second');
       }
+      if (error instanceof LoginLockedError) {
+        const wait = error.retryAfterSeconds;
+        return send(reply.header('Retry-After', String(wait)), 429, `too many failed sign-ins to this name; retry in ${wait} seconds`);
+      }
+      if (error instanceof CommonPasswordError) return send(reply, 400, error.message);
       if (error.validation) return send(reply, 400, validationDetail(error.validationContext, error.validation[0]));
       const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
       if (known) {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { operations } from '../generated/openapi.js';
-import type { AccountService, SignedIn } from './auth/accounts.js';
+import type { SignedIn } from './auth/accounts.js';
+import type { GuardedAccountService } from './auth/guarded-accounts.js';
 import type { SessionService } from './auth/sessions.js';
 import type { User } from './db/users.js';
 import { ApiError, NO_SESSION_DETAIL } from './errors.js';
@@ -23,7 +24,7 @@ export type Handlers = {
 
 export interface HandlerDeps {
   version: string;
-  accounts: AccountService;
+  accounts: GuardedAccountService;
   sessions: SessionService;
   transport: SessionTransport;
 }
@@ -58,13 +59,13 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
     },
 
     async registerUser(request, reply) {
-      const signedIn = await accounts.register(request.body.name, request.body.password, userAgent(request));
+      const signedIn = await accounts.register(request.body.name, request.body.password, userAgent(request), request.ip);
       if (!signedIn) throw new ApiError(409, 'that name is already taken');
       return sessionAnswer(reply, signedIn);
     },
 
     async loginUser(request, reply) {
-      const signedIn = await accounts.login(request.body.name, request.body.password, userAgent(request));
+      const signedIn = await accounts.login(request.body.name, request.body.password, userAgent(request), request.ip);
       if (!signedIn) throw new ApiError(401, 'wrong name or password');
       return sessionAnswer(reply, signedIn);
     },
@@ -79,7 +80,7 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
 
     async changePassword(request, reply) {
       const { currentPassword, newPassword } = request.body;
-      const result = await accounts.changePassword(signedIn(request).userId, currentPassword, newPassword, userAgent(request));
+      const result = await accounts.changePassword(signedIn(request).userId, currentPassword, newPassword, userAgent(request), request.ip);
       if (!result) throw new ApiError(401, 'wrong current password');
       return sessionAnswer(reply, result);
     },

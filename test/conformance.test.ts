@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileContract, type Report, runConformance } from '../conformance/index.js';
 import { formatTally } from '../conformance/report.js';
-import type { Config } from '../server/config.js';
+import { type Config, loadConfig } from '../server/config.js';
 import { type Breakage, errorResponse, type ProxiedRequest, resurrecting, startBrokenServer } from './support/breaking-proxy.js';
 import { type RunningServer, startServer } from './support/server.js';
 
@@ -30,6 +30,10 @@ const LIFETIME_TIMEOUT_MS = 60_000;
 /** Few attempts per minute, so the rate-limit check can spend them all. */
 const RATE_LIMITED = { authRateLimit: 5 } satisfies Partial<Config>;
 const RATE_CHECK = 'ratelimit.headers';
+/** Failed sign-ins per name counted as an operator gets them by default (the test apps turn them off). */
+const { loginFailuresPerClient, loginFailuresPerAccount, loginFailureWindowSeconds } = loadConfig({});
+const LOCKING = { loginFailuresPerClient, loginFailuresPerAccount, loginFailureWindowSeconds } satisfies Partial<Config>;
+const LOCK_CHECK = 'accounts.lockout';
 const { session: SESSION_NAMES, limits: LIMITS } = compileContract().index;
 
 const failures = (report: Report) =>
@@ -39,7 +43,8 @@ describe('conformance suite against our server', () => {
   it(
     'when our sessions live under 7 days, then every check passes and rotation is really checked; with a short absolute lifetime a session is seen to end',
     async () => {
-      const server = await startServer({ sessionTtlSeconds: SHORT_TTL });
+      // Names lock as by default: the whole suite must pass with that on, and the lock check runs.
+      const server = await startServer({ sessionTtlSeconds: SHORT_TTL, ...LOCKING });
       const ending = await startServer(LIFETIME);
       const rateLimited = await startServer(RATE_LIMITED);
       try {
@@ -317,6 +322,30 @@ const variants: Variant[] = [
       'accounts.session-cookie': /set the azuma_session cookie 0 times, expected once \(Set-Cookie came: "string"\)/,
     },
   },
+  {
+    breaks: 'locks only names an account has (a name nobody has never answers 429)',
+    upstream: { sessionTtlSeconds: SHORT_TTL, ...LOCKING },
+    only: [LOCK_CHECK],
+    breakage() {
+      const registered = new Set<string>();
+      const key = (name: unknown) => String(name).normalize('NFC').toLowerCase();
+      return {
+        response(req, res) {
+          const body = jsonOf(req);
+          if (req.path === '/api/register' && res.status === 200) registered.add(key(body?.name));
+          if (req.path === '/api/login' && res.status === 429 && !registered.has(key(body?.name))) {
+            return errorResponse(401, 'UNAUTHORIZED', 'wrong name or password');
+          }
+          return res;
+        },
+      };
+    },
+    fails: {
+      [LOCK_CHECK]: new RegExp(
+        `failed sign-in ${loginFailuresPerClient + 1} on "CfNobody-[0-9a-f]+", a name nobody has\\) answered 401, but "CfLock-[0-9a-f]+", which an account has, was locked after ${loginFailuresPerClient} failures: the difference tells which names exist`,
+      ),
+    },
+  },
 ];
 
 describe('conformance suite against deliberately broken servers', () => {
@@ -370,7 +399,7 @@ describe('the azuma-conformance command', () => {
     });
 
   it('when run against our server, then it exits 0, ends with the tally and writes JSON and JUnit reports', async () => {
-    const server = await startServer({ sessionTtlSeconds: SHORT_TTL });
+    const server = await startServer({ sessionTtlSeconds: SHORT_TTL, ...LOCKING });
     try {
       const { code, lines } = await cli([
         '--base-url',

@@ -1,7 +1,10 @@
-// Accounts: register → login → me, the session cookie, unique names in any letter case, and
-// login failures that never tell whether a name exists.
+// Accounts: register → login → me, the session cookie, unique names in any letter case, login
+// failures that never tell whether a name exists (nor when they lock it), and common passwords
+// refused as new ones.
 
+import { randomBytes } from 'node:crypto';
 import {
+  type Context,
   expectConforms,
   expectError,
   expectOk,
@@ -15,7 +18,7 @@ import {
 } from '../context.js';
 import type { Contract } from '../contract.js';
 import { CheckFailed, type Exchange, setCookiesCame } from '../http.js';
-import type { Check } from '../runner.js';
+import { type Check, Skipped } from '../runner.js';
 
 /** Swaps the letter case of every character: `Ærø-ab12` → `æRØ-AB12`. */
 export function swapCase(name: string): string {
@@ -50,7 +53,36 @@ export function expectSessionCookie(ex: Exchange, session: Session, cookieName: 
   }
 }
 
+/** The most failed sign-ins on one name the lockout check spends to see it locked. */
+const MAX_FAILURES = 50;
+
+/**
+ * Sign-in attempts on one name, each answered 401 unless the name is locked. A 429 right after an
+ * answer that announced no rate-limit attempts left is the per-client rate limit, not a lock on
+ * the name: the check cannot see past it and skips.
+ */
+function signIns(ctx: Context) {
+  let remaining: string | null = null;
+  return async (name: string, password: string, label: string): Promise<Exchange> => {
+    const ex = await ctx.http.send({ method: 'POST', path: '/api/login', label, json: { name, password } });
+    if (ex.status === 429 && remaining?.trim() === '0') {
+      throw new Skipped(
+        `${label} met the per-client rate limit (X-RateLimit-Remaining reached 0) before any lock on the name; run the server with that limit off or high (reference server: AZUMA_AUTH_RATE_LIMIT=0)`,
+      );
+    }
+    remaining = ex.headers.get('X-RateLimit-Remaining');
+    return ex;
+  };
+}
+
+/** Passwords the contract itself names as refused (§Accounts): one of its list, and it with a capital. */
+const COMMON_PASSWORDS = ['password1', 'Password1'];
+
 export function accountChecks(contract: Contract): Check[] {
+  const locked = (ex: Exchange) => {
+    expectError(ex, 429, contract);
+    if (!ex.headers.has('retry-after')) throw new CheckFailed(`${ex.label} answered 429 without Retry-After`);
+  };
   const me = (ctx: Parameters<Check['run']>[0], token: string, label: string) =>
     ctx.http.send({ method: 'GET', path: '/api/me', label, auth: { header: token } });
 
@@ -201,6 +233,107 @@ export function accountChecks(contract: Contract): Check[] {
           throw new CheckFailed(
             `an unknown name answered ${unknown.text} but a wrong password answered ${wrong.text}: the difference tells which names exist`,
           );
+        }
+      },
+    },
+    {
+      id: 'accounts.common-password',
+      rules: ['ACCOUNT-9'],
+      title: `register and password change refuse a common new password (${COMMON_PASSWORDS.join(', ')}) with ${statusName(contract, 400)}; the name stays free and the password unchanged`,
+      async run(ctx) {
+        const name = randomName('CfCommon');
+        for (const password of COMMON_PASSWORDS) {
+          const ex = await ctx.http.send({
+            method: 'POST',
+            path: '/api/register',
+            label: `register "${name}" with the common password "${password}"`,
+            json: { name, password },
+          });
+          expectError(ex, 400, contract);
+        }
+        // Its own account: were the change accepted, no other check's account would lose its password.
+        const account = await ctx.account('common');
+        for (const newPassword of COMMON_PASSWORDS) {
+          const ex = await ctx.http.send({
+            method: 'PUT',
+            path: '/api/me/password',
+            label: `change the password to the common "${newPassword}"`,
+            json: { currentPassword: account.password, newPassword },
+            auth: { header: account.session.token },
+          });
+          expectError(ex, 400, contract);
+        }
+        const login = await ctx.http.send({
+          method: 'POST',
+          path: '/api/login',
+          label: 'log in with the password kept after refused changes',
+          json: { name: account.name, password: account.password },
+        });
+        expectOk<Session>(login);
+        const registered = await ctx.http.send({
+          method: 'POST',
+          path: '/api/register',
+          label: `register "${name}", left free by the refusals, with an uncommon password`,
+          json: { name, password: `pw-${account.password}` },
+        });
+        expectOk<Session>(registered);
+      },
+    },
+    {
+      id: 'accounts.lockout',
+      rules: ['RATE-2'],
+      title: `failed sign-ins on one name lock it for this client with ${statusName(contract, 429)} and Retry-After (the right password too) while other names stay open; a name nobody has locks after as many; a successful sign-in forgets them`,
+      async run(ctx) {
+        const attempt = signIns(ctx);
+        const name = randomName('CfLock');
+        const password = `pw-${randomBytes(12).toString('base64url')}`;
+        expectOk(await ctx.http.send({ method: 'POST', path: '/api/register', label: `register "${name}"`, json: { name, password } }));
+        let allowed = 0;
+        let ex = await attempt(name, `wrong-${allowed}`, `failed sign-in 1 on "${name}"`);
+        while (ex.status !== 429) {
+          expectError(ex, 401, contract);
+          allowed++;
+          if (allowed >= MAX_FAILURES) {
+            throw new Skipped(
+              `${allowed} failed sign-ins on one name all answered 401: the server locks no name within what this check spends (reference server: AZUMA_LOGIN_FAILURES_PER_CLIENT, 10 by default)`,
+            );
+          }
+          ex = await attempt(name, `wrong-${allowed}`, `failed sign-in ${allowed + 1} on "${name}"`);
+        }
+        locked(ex);
+        if (allowed === 0) throw new CheckFailed(`${ex.label} answered 429: a fresh name must allow at least one attempt`);
+        // A lock that let the right password through would tell a guesser when it guessed right.
+        locked(await attempt(name, password, `the right password for "${name}", locked after ${allowed} failures`));
+
+        // A name nobody has: open to this client while the other is locked, and locked after as many failures.
+        const nobody = randomName('CfNobody');
+        for (let i = 1; i <= allowed; i++) {
+          const unknown = await attempt(nobody, `wrong-${i}`, `failed sign-in ${i} on "${nobody}", a name nobody has`);
+          if (unknown.status === 429) {
+            throw new CheckFailed(
+              `${unknown.label} answered 429, but "${name}", which an account has, allowed ${allowed} failures: the difference tells which names exist`,
+            );
+          }
+          expectError(unknown, 401, contract);
+        }
+        const over = await attempt(nobody, `wrong-${allowed + 1}`, `failed sign-in ${allowed + 1} on "${nobody}", a name nobody has`);
+        if (over.status !== 429) {
+          throw new CheckFailed(
+            `${over.label} answered ${over.status}, but "${name}", which an account has, was locked after ${allowed} failures: the difference tells which names exist`,
+          );
+        }
+        locked(over);
+
+        // A successful sign-in starts the count over: twice the failures, a success between them, stay 401.
+        const fresh = randomName('CfForget');
+        expectOk(
+          await ctx.http.send({ method: 'POST', path: '/api/register', label: `register "${fresh}"`, json: { name: fresh, password } }),
+        );
+        for (const round of [1, 2]) {
+          for (let i = 1; i < allowed; i++) {
+            expectError(await attempt(fresh, `wrong-${round}-${i}`, `failed sign-in ${i} of round ${round} on "${fresh}"`), 401, contract);
+          }
+          expectOk(await attempt(fresh, password, `the right password for "${fresh}" after ${allowed - 1} failures (round ${round})`));
         }
       },
     },

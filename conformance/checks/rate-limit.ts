@@ -39,8 +39,9 @@ export function rateLimitChecks(contract: Contract): Check[] {
       rules: ['RATE-1'],
       title: `a rate-limited login says so in ${LIMIT}, ${REMAINING} and ${RESET}, and the attempt after the last allowed one answers ${statusName(contract, 429)} with Retry-After`,
       async run(ctx) {
-        const name = randomName('CfRate');
-        let ex = await wrongLogin(ctx, name, 1);
+        // A fresh name per attempt: failures on one name may lock it (RATE-2) before this limit runs out.
+        const name = () => randomName('CfRate');
+        let ex = await wrongLogin(ctx, name(), 1);
         if (!ex.headers.has(LIMIT)) {
           throw new Skipped(
             `POST /api/login answered without ${LIMIT}: the server enforces no rate limit it announces; to check one, run it with a limit of at most ${MAX_ATTEMPTS} attempts (reference server: AZUMA_AUTH_RATE_LIMIT=5)`,
@@ -68,7 +69,7 @@ export function rateLimitChecks(contract: Contract): Check[] {
               `${attempt} attempts within ${LIMIT} ${limit} and ${REMAINING} still says ${remaining}: each attempt counts one`,
             );
           }
-          const next = await wrongLogin(ctx, name, attempt + 1);
+          const next = await wrongLogin(ctx, name(), attempt + 1);
           if (next.status === 429) {
             throw new CheckFailed(`${next.label} answered 429 while the answer before announced ${REMAINING} ${remaining}`);
           }
@@ -79,7 +80,7 @@ export function rateLimitChecks(contract: Contract): Check[] {
           }
           ex = next;
         }
-        const over = await wrongLogin(ctx, name, limit + 1);
+        const over = await wrongLogin(ctx, name(), limit + 1);
         if (over.status !== 429) {
           throw new CheckFailed(
             `${over.label} answered ${over.status} after ${REMAINING} reached 0, expected ${statusName(contract, 429)}`,

@@ -1,12 +1,16 @@
-import type { SessionsRepository } from '../db/sessions.js';
-
 const BATCH = 500;
 
+/** Storage with rows that stop counting at some time: expired sessions, ended failure windows. */
+export interface Expiring {
+  /** Deletes at most `limit` expired rows (of each kind); returns how many went. */
+  deleteExpired(now: number, limit: number): number;
+}
+
 /**
- * Deletes expired sessions in small batches, yielding to the event loop between them, so a large
+ * Deletes expired rows in small batches, yielding to the event loop between them, so a large
  * backlog never stalls requests. Runs every `intervalMs` until stopped.
  */
-export function startSessionSweeper(repo: SessionsRepository, now: () => number, intervalMs: number) {
+export function startSweeper(repo: Expiring, now: () => number, intervalMs: number) {
   let stopped = false;
   let running: Promise<number> | undefined;
 

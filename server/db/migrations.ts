@@ -61,4 +61,26 @@ export const migrations: readonly string[] = [
     SELECT token_hash, printf('%024x', id), expires_at, rotation_salt FROM sessions_1_0;
   DROP TABLE sessions_1_0;
   `,
+  // Per-account brute-force protection: failed sign-ins counted per account and client address,
+  // and the addresses that signed in to an account lately. Accounts are kept as the SHA-256 of the
+  // name's identity key, for names nobody has too: a password typed into the name field by mistake
+  // is never stored readable. Rows live one window (failures) or 30 days (clients), and are swept.
+  `
+  CREATE TABLE login_failures (
+    account       BLOB NOT NULL,             -- SHA-256 of the name's identity key
+    client        TEXT NOT NULL,             -- client address (IPv6: its /64); '' counts the account as a whole
+    failures      INTEGER NOT NULL,
+    window_ends   INTEGER NOT NULL,          -- ms since epoch; the count starts over after it
+    PRIMARY KEY (account, client)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX login_failures_window_ends ON login_failures (window_ends);
+
+  CREATE TABLE login_clients (
+    account       BLOB NOT NULL,             -- SHA-256 of the name's identity key
+    client        TEXT NOT NULL,             -- client address (IPv6: its /64)
+    signed_in_at  INTEGER NOT NULL,          -- ms since epoch, the latest sign-in from it
+    PRIMARY KEY (account, client)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX login_clients_signed_in_at ON login_clients (signed_in_at);
+  `,
 ];

@@ -1,5 +1,5 @@
-// Builds and runs the real app for tests: in-memory database, cheap scrypt, rate limit off,
-// unless a test says otherwise.
+// Builds and runs the real app for tests: in-memory database, cheap scrypt, rate limit and
+// per-account lockout off, unless a test says otherwise.
 import type { FastifyInstance } from 'fastify';
 import { type AppOptions, buildApp } from '../../server/app.js';
 import { type Config, loadConfig } from '../../server/config.js';
@@ -8,7 +8,16 @@ import { type Config, loadConfig } from '../../server/config.js';
 export const TEST_SCRYPT = { ln: 10, r: 8, p: 1 };
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...loadConfig({}), dbPath: ':memory:', authRateLimit: 0, logLevel: 'silent', port: 0, ...overrides };
+  return {
+    ...loadConfig({}),
+    dbPath: ':memory:',
+    authRateLimit: 0,
+    loginFailuresPerClient: 0,
+    loginFailuresPerAccount: 0,
+    logLevel: 'silent',
+    port: 0,
+    ...overrides,
+  };
 }
 
 export async function buildTestApp(overrides: Partial<Config> = {}, options: AppOptions = {}): Promise<FastifyInstance> {

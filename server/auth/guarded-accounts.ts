@@ -1,0 +1,67 @@
+import type { ProfileChanges, User } from '../db/users.js';
+import { type AccountService, nameKey, type SignedIn } from './accounts.js';
+import type { PasswordScreen } from './common-passwords.js';
+import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
+
+/**
+ * The accounts as clients reach them: every password check throttled per account, every new
+ * password screened. `client` is the request's address: failures are counted against it.
+ */
+export interface GuardedAccountService {
+  /** As AccountService.register; a common password throws CommonPasswordError. `client` is undefined for accounts the server makes itself. */
+  register(name: string, password: string, userAgent: string | undefined, client: string | undefined): Promise<SignedIn | undefined>;
+  /** As AccountService.login; throws LoginLockedError while the name is locked for this client. */
+  login(name: string, password: string, userAgent: string | undefined, client: string): Promise<SignedIn | undefined>;
+  /** As AccountService.changePassword; screened like register, throttled like login (on the user's name). */
+  changePassword(
+    userId: string,
+    current: string,
+    next: string,
+    userAgent: string | undefined,
+    client: string,
+  ): Promise<SignedIn | undefined>;
+  updateProfile(userId: string, changes: ProfileChanges): User | undefined;
+  find(userId: string): User | undefined;
+}
+
+/** Settles a throttled attempt by what the password check found; a check that threw checked nothing. */
+async function settled(attempt: LoginAttempt, check: () => Promise<SignedIn | undefined>): Promise<SignedIn | undefined> {
+  let result: SignedIn | undefined;
+  try {
+    result = await check();
+  } catch (error) {
+    attempt.withdrawn();
+    throw error;
+  }
+  if (result) attempt.succeeded();
+  return result;
+}
+
+export function guardedAccounts(accounts: AccountService, throttle: LoginThrottle, screen: PasswordScreen): GuardedAccountService {
+  return {
+    async register(name, password, userAgent, client) {
+      // Before the name is looked at: a refused password says nothing about which names are taken.
+      screen.check(password, 'body/password');
+      const signedIn = await accounts.register(name, password, userAgent);
+      if (signedIn && client !== undefined) throttle.signedIn(nameKey(name), client);
+      return signedIn;
+    },
+
+    // The key is the name's identity key whether or not an account has it: names nobody has are
+    // counted and locked exactly like real ones, and cost the same (no lookup decides anything here).
+    login: async (name, password, userAgent, client) =>
+      settled(throttle.begin(nameKey(name), client), () => accounts.login(name, password, userAgent)),
+
+    async changePassword(userId, current, next, userAgent, client) {
+      // Screened first: a refused new password costs no hash and is no guess at the current one.
+      screen.check(next, 'body/newPassword');
+      const user = accounts.find(userId);
+      if (!user) return undefined;
+      // A stolen session guessing the current password spends the same budget as logins do.
+      return settled(throttle.begin(nameKey(user.name), client), () => accounts.changePassword(userId, current, next, userAgent));
+    },
+
+    updateProfile: (userId, changes) => accounts.updateProfile(userId, changes),
+    find: (userId) => accounts.find(userId),
+  };
+}
