@@ -43,14 +43,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     clientErrorHandler: clientErrorHandler(bodies, maxHeaderSize),
   });
 
-  const services = composeServices(config, contract, options);
+  const services = composeServices(config, contract, options, (message, details) => app.log.warn(details, message));
   app.decorate('sweepExpiredSessions', services.sweepExpiredSessions);
   app.addHook('onClose', services.close);
   for (const { name, password } of options.accounts ?? []) {
-    const registered = await services.accounts.register(name, password, undefined);
-    if (!registered) throw new Error(`cannot register the account '${name}' twice`);
+    const registration = await services.accounts.register(name, password, undefined);
+    if (registration.outcome !== 'registered')
+      throw new Error(
+        `cannot register the account '${name}': ${registration.outcome === 'taken' ? 'the name is taken' : registration.problem}`,
+      );
     // An account to sign in to, not a signed-in session nobody holds the token of.
-    services.sessions.endAllBut(registered.user.id, undefined);
+    services.sessions.endAllBut(registration.signedIn.user.id, undefined);
   }
 
   await app.register(errorShape, { bodies, bodyLimit });

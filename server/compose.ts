@@ -4,6 +4,7 @@ import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './auth/password
 import { type SessionRules, type SessionService, sessionService } from './auth/sessions.js';
 import { startSessionSweeper } from './auth/sweeper.js';
 import { type Config, ConfigError } from './config.js';
+import type { Warn } from './db/migrations.js';
 import { openDatabase } from './db/open.js';
 import { sessionsRepository } from './db/sessions.js';
 import { usersRepository } from './db/users.js';
@@ -40,11 +41,11 @@ export function sessionRules(config: Config, contract: Contract): SessionRules {
 }
 
 /** Storage → repositories → services, wired once; nothing here knows about HTTP routes. */
-export function composeServices(config: Config, contract: Contract, options: ServiceOptions = {}): Services {
+export function composeServices(config: Config, contract: Contract, options: ServiceOptions = {}, warn?: Warn): Services {
   const now = options.now ?? Date.now;
   let db: ReturnType<typeof openDatabase>;
   try {
-    db = openDatabase(config.dbPath);
+    db = openDatabase(config.dbPath, warn);
   } catch (error) {
     // The operator's fix is the setting (or the file it names): say which.
     throw new ConfigError(`AZUMA_DB: cannot open '${config.dbPath}': ${error instanceof Error ? error.message : String(error)}`);

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { migrations } from './migrations.js';
+import { migrations, type Warn } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -11,27 +11,30 @@ export type Db = Database.Database;
  * WAL lets readers run beside the single writer; synchronous=FULL fsyncs the WAL on every commit,
  * so an acknowledged registration survives a process crash and a power loss alike (NORMAL would
  * survive only the former). busy_timeout covers a second process, such as a backup, holding the
- * write lock for a moment.
+ * write lock for a moment. `warn` hears what a migration found that the operator should know,
+ * such as existing accounts whose names now collide.
  */
-export function openDatabase(path: string): Db {
+export function openDatabase(path: string, warn: Warn = (message) => console.warn(message)): Db {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  migrate(db, warn);
   return db;
 }
 
-function migrate(db: Db): void {
+function migrate(db: Db, warn: Warn): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
     throw new Error(`database schema version ${current} is newer than this server knows (${migrations.length})`);
   }
   db.transaction(() => {
     for (let version = current; version < migrations.length; version++) {
-      db.exec(migrations[version]!);
+      const migration = migrations[version]!;
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db, warn);
       db.pragma(`user_version = ${version + 1}`);
     }
   }).immediate();
