@@ -264,8 +264,11 @@ export interface components {
             newPassword: string;
         };
         /**
-         * @description 1–32 characters from Unicode letters, decimal digits, `_`, `-` and `.`; unique
-         *     case-insensitively.
+         * @description 1–32 characters as sent, each a Unicode letter, combining mark, decimal digit, `_`, `-`
+         *     or `.`, following RFC 8265 (PRECIS UsernameCaseMapped) as § Accounts narrows it: two
+         *     names are one when their prepared forms are equal, and a name that looks like a taken
+         *     one (UTS #39 confusables) is taken too. The pattern says which characters may be sent;
+         *     § Accounts says what else register refuses.
          * @example user1
          * @example Ærø-ab12
          */
@@ -280,7 +283,7 @@ export interface components {
             password: string;
         };
         LoginRequest: {
-            /** @description The name as registered, in any letter case. A name no account has simply fails with 401. */
+            /** @description The name as registered, in any letter case or spelling with the same RFC 8265 prepared form (fullwidth, decomposed): compared as § Accounts says. A name no account has simply fails with 401. */
             name: string;
             /** @description Any 1–256-character string; a wrong one fails with 401. */
             password: string;
@@ -377,7 +380,7 @@ export interface components {
                 };
             };
         };
-        /** @description The name is already taken (case-insensitively). */
+        /** @description The name is already taken, in this or another spelling of it, or by a name that looks like it (§ Accounts). */
         AlreadyExists: {
             headers: {
                 "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];

@@ -250,12 +250,43 @@ function judge(diff: Diff, after: Document, used: Set<string>): Kind | undefined
   //    responses for requests, see `responsesInPlace`).
   if (section === 'paths' && diff.path.includes('responses') && String(diff.path.at(-2)) === 'enum' && diff.action !== 'replace')
     return diff.action === 'remove' ? 'breaking' : 'non-breaking';
-  // 6. What the library leaves unclassified (a response header's schema, an extension such as
+  // 6. A request string's pattern replaced by one that only widens its character class
+  //    (`^[\p{L}\p{Nd}]+$` → `^[\p{L}\p{M}\p{Nd}]+$`) still admits everything clients send: the
+  //    library calls every replaced request pattern breaking, since it cannot compare regexes.
+  const requestPattern = section === 'paths' && last === 'pattern' && diff.action === 'replace' && diff.path.includes('requestBody');
+  if (requestPattern && widensCharacterClass(diff.before, diff.after)) return 'non-breaking';
+  // 7. What the library leaves unclassified (a response header's schema, an extension such as
   //    x-azuma, an error constant of the unused 404 response) fails closed, as breaking, unless it
   //    is documentation (examples, code samples, tags) or mock-data settings.
   if (diff.type === 'unclassified') return isDocumentation(diff.path) ? 'non-breaking' : 'breaking';
   // Deprecation and annotations (descriptions, summaries, servers) break no client.
   return diff.type === 'breaking' ? 'breaking' : 'non-breaking';
+}
+
+/**
+ * The items of a pattern that is one character class repeated, `^[…]+$`, as written (`\p{L}`,
+ * `_`, `a-z`); undefined for any other pattern, or a class too involved to read this simply.
+ */
+function characterClassItems(pattern: unknown): Set<string> | undefined {
+  const body = typeof pattern === 'string' ? /^\^\[([^\]^][^\]]*)\]\+\$$/u.exec(pattern)?.[1] : undefined;
+  if (body === undefined) return undefined;
+  const tokens = body.match(/\\[pP]\{[^}]*\}|\\.|[^\\]/gu) ?? [];
+  const items = new Set<string>();
+  for (let i = 0; i < tokens.length; i++) {
+    // `x-y` is a range unless the `-` ends the class, where it is a literal hyphen.
+    if (tokens[i + 1] === '-' && i + 2 < tokens.length) {
+      items.add(`${tokens[i]}-${tokens[i + 2]}`);
+      i += 2;
+    } else items.add(tokens[i]!);
+  }
+  return items;
+}
+
+/** Whether `after` keeps every item of `before`'s character class: then it matches every string `before` did. */
+function widensCharacterClass(before: unknown, after: unknown): boolean {
+  const old = characterClassItems(before);
+  const now = characterClassItems(after);
+  return old !== undefined && now !== undefined && [...old].every((item) => now.has(item));
 }
 
 /** Component sections whose changes the library also reports in every operation that `$ref`s them. */

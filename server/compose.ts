@@ -8,6 +8,7 @@ import { type SessionRules, type SessionService, sessionService } from './auth/s
 import { startSweeper } from './auth/sweeper.js';
 import { type Config, ConfigError } from './config.js';
 import { loginAttemptsRepository } from './db/login-attempts.js';
+import type { Warn } from './db/migrations.js';
 import { openDatabase } from './db/open.js';
 import { sessionsRepository } from './db/sessions.js';
 import { usersRepository } from './db/users.js';
@@ -20,8 +21,6 @@ export interface ServiceOptions {
   scrypt?: ScryptParams;
   /** How often expired sessions are swept. */
   sweepIntervalMs?: number;
-  /** Where start-up warnings go (the app's log). */
-  warn?: (message: string) => void;
   /** Per-account brute-force protection beyond the settings (the row bound, how long a client stays known); tests shrink them. */
   throttle?: Partial<Pick<ThrottleRules, 'maxFailureRows' | 'knownClientMs'>>;
 }
@@ -63,11 +62,11 @@ export function throttleRules(config: Config, overrides: ServiceOptions['throttl
 const THROTTLE_SWEEP_MS = 60_000;
 
 /** Storage → repositories → services, wired once; nothing here knows about HTTP routes. */
-export function composeServices(config: Config, contract: Contract, options: ServiceOptions = {}): Services {
+export function composeServices(config: Config, contract: Contract, options: ServiceOptions = {}, warn?: Warn): Services {
   const now = options.now ?? Date.now;
   let db: ReturnType<typeof openDatabase>;
   try {
-    db = openDatabase(config.dbPath, options.warn);
+    db = openDatabase(config.dbPath, warn);
   } catch (error) {
     // The operator's fix is the setting (or the file it names): say which.
     throw new ConfigError(`AZUMA_DB: cannot open '${config.dbPath}': ${error instanceof Error ? error.message : String(error)}`);

@@ -59,9 +59,11 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
     },
 
     async registerUser(request, reply) {
-      const signedIn = await accounts.register(request.body.name, request.body.password, userAgent(request), request.ip);
-      if (!signedIn) throw new ApiError(409, 'that name is already taken');
-      return sessionAnswer(reply, signedIn);
+      const registration = await accounts.register(request.body.name, request.body.password, userAgent(request), request.ip);
+      // A look-alike of a taken name gets the same answer as the name itself: nothing new is revealed.
+      if (registration.outcome === 'taken') throw new ApiError(409, 'that name is already taken');
+      if (registration.outcome === 'refused') throw new ApiError(400, `body/name is not allowed: ${registration.problem}`);
+      return sessionAnswer(reply, registration.signedIn);
     },
 
     async loginUser(request, reply) {

@@ -42,10 +42,26 @@ function accounts() {
   return { held, sessions, service: accountService(usersRepository(db), held.hasher, sessions, Date.now) };
 }
 
+/** Registers an account that must be new, and answers its user. */
+async function registered(service: ReturnType<typeof accounts>['service'], name: string, password: string) {
+  const registration = await service.register(name, password, undefined);
+  if (registration.outcome !== 'registered') throw new Error(`'${name}' did not register: ${registration.outcome}`);
+  return registration.signedIn;
+}
+
 describe('accounts', () => {
+  it('when a name and its look-alike register at once, then the transaction lets exactly one in', async () => {
+    const { service } = accounts();
+    // Both pass the early check before either hash is done; only the insert's transaction is left to decide.
+    const outcomes = await Promise.all(
+      ['alice', '\u0430lice', 'ＡＬＩＣＥ'].map((name) => service.register(name, 'correct horse', undefined)),
+    );
+    expect(outcomes.map((o) => o.outcome)).toEqual(['registered', 'taken', 'taken']);
+  });
+
   it('when a login verified against the old password finishes after a password change, then it gets no session', async () => {
     const { held, sessions, service } = accounts();
-    const { user } = (await service.register('racer', 'old password', undefined))!;
+    const { user } = await registered(service, 'racer', 'old password');
     const release = held.holdNext();
     const racing = service.login('racer', 'old password', undefined);
     // The change lands while the login is still verifying the old password.
@@ -58,7 +74,7 @@ describe('accounts', () => {
 
   it('when two password changes race, then the one that verified the replaced password fails', async () => {
     const { held, service } = accounts();
-    const { user } = (await service.register('twice', 'old password', undefined))!;
+    const { user } = await registered(service, 'twice', 'old password');
     const release = held.holdNext();
     const slow = service.changePassword(user.id, 'old password', 'slow password', undefined);
     expect(await service.changePassword(user.id, 'old password', 'fast password', undefined)).toBeDefined();

@@ -34,6 +34,14 @@ const RATE_CHECK = 'ratelimit.headers';
 const { loginFailuresPerClient, loginFailuresPerAccount, loginFailureWindowSeconds } = loadConfig({});
 const LOCKING = { loginFailuresPerClient, loginFailuresPerAccount, loginFailureWindowSeconds } satisfies Partial<Config>;
 const LOCK_CHECK = 'accounts.lockout';
+/** The checks of the RFC 8265 name rules and look-alikes. */
+const NAME_CHECKS = [
+  'accounts.fullwidth-variant',
+  'accounts.decomposed-name',
+  'accounts.combining-marks',
+  'accounts.confusable-name',
+  'accounts.invisible-name',
+];
 const { session: SESSION_NAMES, limits: LIMITS } = compileContract().index;
 
 const failures = (report: Report) =>
@@ -302,6 +310,39 @@ const variants: Variant[] = [
       },
     }),
     fails: { 'sessions.list': /began with User-Agent "azuma-conformance \(sessions\.list [0-9a-f]+\)" is listed with userAgent null/ },
+  },
+  {
+    breaks: 'keeps the name rules of contract 1.1 (NFC and letter case only, no combining marks)',
+    only: NAME_CHECKS,
+    breakage() {
+      // What the 1.1 server took for one name, and which of those it had registered.
+      const oldKey = (name: unknown) => String(name).normalize('NFC').toUpperCase().toLowerCase();
+      const registered = new Set<string>();
+      const isRegister = (req: ProxiedRequest) => req.path === '/api/register';
+      return {
+        async response(req, res, forward) {
+          if (!isRegister(req)) return res;
+          const body = jsonOf(req);
+          // The 1.1 pattern had no combining marks.
+          if (/\p{M}/u.test(String(body?.name))) return errorResponse(400, 'BAD_REQUEST', 'body/name must match pattern');
+          const key = oldKey(body?.name);
+          // A spelling or look-alike the 1.1 rules call a new name: registered under a fresh one instead.
+          const fresh = (res.status === 409 || res.status === 400) && !registered.has(key);
+          const answered = fresh
+            ? await forward({ ...req, body: JSON.stringify({ ...body, name: `old-${randomBytes(6).toString('hex')}` }) })
+            : res;
+          if (answered.status === 200) registered.add(key);
+          return answered;
+        },
+      };
+    },
+    fails: {
+      'accounts.fullwidth-variant': /register "Ｃｆｍａｉｎ-.*answered 200.*expected 409/,
+      'accounts.confusable-name': /Cyrillic look-alike.*answered 200.*expected 409/,
+      'accounts.decomposed-name': /decomposed \(NFD\)\) answered 400.*expected 409/,
+      'accounts.combining-marks': /register a fresh account "अनिल-[0-9a-f]+"\) answered 400/,
+      'accounts.invisible-name': /U\+3164 HANGUL FILLER after it\) answered 200.*expected 400/,
+    },
   },
   {
     breaks: 'announces a rate limit but never enforces it',

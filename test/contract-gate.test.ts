@@ -209,6 +209,29 @@ describe('when the change is one the library alone judges wrongly', () => {
   });
 });
 
+describe('when a request pattern changes (UserName, sent on register)', () => {
+  const withPattern = (pattern: string) =>
+    gate(
+      edited('1.1.0', (d) => {
+        (d.components!.schemas!.UserName as { pattern: string }).pattern = pattern;
+      }),
+    );
+
+  it('to a character class that admits more, then it is not breaking', () => {
+    expect(withPattern('^[\\p{L}\\p{M}\\p{Nd}_.-]+$').problems).toEqual([]);
+  });
+
+  it.each([
+    ['a class that drops an item', '^[\\p{L}_.-]+$'],
+    ['a class that swaps an item', '^[\\p{L}\\p{Nd}_.+]+$'],
+    ['a pattern of another shape', '^[\\p{L}\\p{Nd}_.-]{3,}$'],
+  ])('to %s, then it is breaking', (_, pattern) => {
+    const result = withPattern(pattern);
+    expect(result.ok).toBe(false);
+    expect(result.report).toMatch(/^ {2}- #\/components\/schemas\/UserName\/pattern: changed .* in POST \/api\/register$/m);
+  });
+});
+
 describe('when the rules list changes', () => {
   const rulesRelease: Release = { file: 'releases/openapi-1.2.0.yaml', text: current, version: parseDocument(current).info.version };
   const withRules = (change: (rules: { id: string }[]) => void) => {

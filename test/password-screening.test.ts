@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '../contract/index.js';
-import { nameKey } from '../server/auth/accounts.js';
+import { nameIdentity } from '../server/auth/name-identity.js';
 import { passwordHasher } from '../server/auth/passwords.js';
 import { openDatabase } from '../server/db/open.js';
 import { usersRepository } from '../server/db/users.js';
@@ -90,7 +90,8 @@ describe('login', () => {
     usersRepository(db).insert({
       id: newObjectId(Date.now()),
       name: 'veteran',
-      nameKey: nameKey('veteran'),
+      nameKey: nameIdentity('veteran').key,
+      nameSkeleton: nameIdentity('veteran').skeleton,
       passwordHash: await hasher.hash('password1'),
       createdAt: Date.now(),
     });

@@ -1,6 +1,6 @@
-// Accounts: register → login → me, the session cookie, unique names in any letter case, login
-// failures that never tell whether a name exists (nor when they lock it), and common passwords
-// refused as new ones.
+// Accounts: register → login → me, the session cookie, unique names in any letter case or
+// spelling, look-alike names taken, invisible ones refused, login failures that never tell
+// whether a name exists (nor when they lock it), and common passwords refused as new ones.
 
 import { randomBytes } from 'node:crypto';
 import {
@@ -23,6 +23,18 @@ import { type Check, Skipped } from '../runner.js';
 /** Swaps the letter case of every character: `Ærø-ab12` → `æRØ-AB12`. */
 export function swapCase(name: string): string {
   return [...name].map((c) => (c === c.toUpperCase() ? c.toLowerCase() : c.toUpperCase())).join('');
+}
+
+/** The fullwidth form of every ASCII letter and digit: `Ab1-c` → `Ａｂ１-ｃ` (RFC 8265 maps it back). */
+export function fullwidth(name: string): string {
+  return name.replace(/[A-Za-z0-9]/g, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
+}
+
+/** Latin letters with a Cyrillic twin (UTS #39 confusables), swapped for it: `Cface` → `Сfасе`. */
+const CYRILLIC_TWINS: Readonly<Record<string, string>> = { a: 'а', c: 'с', e: 'е', o: 'о', p: 'р', x: 'х', y: 'у', C: 'С', E: 'Е' };
+
+export function cyrillicLookAlike(name: string): string {
+  return [...name].map((c) => CYRILLIC_TWINS[c] ?? c).join('');
 }
 
 /** Max-Age of a Set-Cookie line, in seconds. */
@@ -191,6 +203,96 @@ export function accountChecks(contract: Contract): Check[] {
         const user = expectOk<User>(await me(ctx, session.token, 'the user logged in by a case variant'));
         if (user.name !== account.name) {
           throw new CheckFailed(`/api/me answered name ${JSON.stringify(user.name)}, registered as ${JSON.stringify(account.name)}`);
+        }
+      },
+    },
+    {
+      id: 'accounts.fullwidth-variant',
+      rules: ['ACCOUNT-4'],
+      title: `a name sent in fullwidth letters is the same name (RFC 8265 width mapping): ${statusName(contract, 409)}`,
+      async run(ctx) {
+        const account = await ctx.account('main');
+        const variant = fullwidth(account.name);
+        const ex = await ctx.http.send({
+          method: 'POST',
+          path: '/api/register',
+          label: `register "${variant}" after "${account.name}"`,
+          json: { name: variant, password: 'another-password' },
+        });
+        expectError(ex, 409, contract);
+      },
+    },
+    {
+      id: 'accounts.decomposed-name',
+      rules: ['ACCOUNT-3', 'ACCOUNT-4'],
+      title: `a name sent decomposed (NFD) is the registered one: register answers ${statusName(contract, 409)}, login the same user`,
+      async run(ctx) {
+        const account = await ctx.account('accented', 'José');
+        const decomposed = account.name.normalize('NFD');
+        const again = await ctx.http.send({
+          method: 'POST',
+          path: '/api/register',
+          label: `register "${account.name}" again, decomposed (NFD)`,
+          json: { name: decomposed, password: 'another-password' },
+        });
+        expectError(again, 409, contract);
+        const ex = await ctx.http.send({
+          method: 'POST',
+          path: '/api/login',
+          label: `log in as "${account.name}" sent decomposed (NFD)`,
+          json: { name: decomposed, password: account.password },
+        });
+        const session = expectOk<Session>(ex);
+        if (oid(session.userid) !== oid(account.session.userid)) {
+          throw new CheckFailed(`${ex.label} answered userid ${oid(session.userid)}, the account is ${oid(account.session.userid)}`);
+        }
+      },
+    },
+    {
+      id: 'accounts.combining-marks',
+      rules: ['ACCOUNT-1', 'ACCOUNT-3'],
+      title: 'a name with combining marks (Hindi अनिल) registers, logs in and is kept as sent',
+      async run(ctx) {
+        const account = await ctx.account('marks', 'अनिल');
+        const session = await ctx.login(account, `log in as "${account.name}"`);
+        const user = expectOk<User>(await me(ctx, session.token, `the user "${account.name}"`));
+        if (user.name !== account.name)
+          throw new CheckFailed(`/api/me answered name ${JSON.stringify(user.name)}, registered as ${JSON.stringify(account.name)}`);
+      },
+    },
+    {
+      id: 'accounts.confusable-name',
+      rules: ['ACCOUNT-8'],
+      title: `a name that looks like a taken one (Cyrillic letters for Latin) is taken: ${statusName(contract, 409)}`,
+      async run(ctx) {
+        const account = await ctx.account('main');
+        const variant = cyrillicLookAlike(account.name);
+        const ex = await ctx.http.send({
+          method: 'POST',
+          path: '/api/register',
+          label: `register "${variant}" (Cyrillic look-alike) after "${account.name}"`,
+          json: { name: variant, password: 'another-password' },
+        });
+        expectError(ex, 409, contract);
+      },
+    },
+    {
+      id: 'accounts.invisible-name',
+      rules: ['ACCOUNT-10'],
+      title: `a name with an invisible letter (U+3164 HANGUL FILLER), or only one, answers ${statusName(contract, 400)}`,
+      async run(ctx) {
+        const account = await ctx.account('main');
+        for (const [name, what] of [
+          [`${account.name.slice(0, 31)}\u3164`, `"${account.name}" with U+3164 HANGUL FILLER after it`],
+          ['\u3164', 'U+3164 HANGUL FILLER alone'],
+        ] as const) {
+          const ex = await ctx.http.send({
+            method: 'POST',
+            path: '/api/register',
+            label: `register ${what}`,
+            json: { name, password: 'another-password' },
+          });
+          expectError(ex, 400, contract);
         }
       },
     },

@@ -2,6 +2,7 @@
 // schema (valid ones must be served, invalid ones rejected with 400), random credentials (401),
 // and afterwards the accounts made before the fuzzing must still log in.
 import fc from 'fast-check';
+import { prepareName } from '../../contract/names.js';
 import { invalidBody, validBody } from '../arbitraries.js';
 import { isCommonPassword } from '../common-passwords.js';
 import { type Context, expectConforms, expectError, expectOk, expectStatus, oid, type Session, statusName } from '../context.js';
@@ -32,6 +33,12 @@ async function property<T>(
   const [value] = details.counterexample ?? [];
   const tried = `${details.numRuns} run${details.numRuns === 1 ? '' : 's'}`;
   throw new CheckFailed(`${cause} — counterexample ${JSON.stringify(value)} after ${tried}; reproduce with --seed ${details.seed}`);
+}
+
+/** Whether the body's name (if any) keeps the name rules of § Accounts beyond the schema. */
+function admitsName(body: unknown): boolean {
+  const name = typeof body === 'object' && body !== null ? (body as { name?: unknown }).name : undefined;
+  return typeof name !== 'string' || prepareName(name).ok;
 }
 
 function bodyOperation(contract: Contract, id: string): Operation & Required<Pick<Operation, 'requestSchema' | 'requestValidator'>> {
@@ -74,9 +81,10 @@ export function fuzzChecks(contract: Contract): Check[] {
         await ctx.account('survivor');
         await property(
           ctx,
-          // The schema admits the common passwords the contract refuses in prose; never generate them.
+          // The schema admits the common passwords the contract refuses in prose, and names the rules
+          // of § Accounts refuse (RFC 8265, which no JSON Schema can say): never generate either.
           validBody(contract, register.requestSchema, register.requestValidator).filter(
-            (body) => !isCommonPassword((body as { password: string }).password),
+            (body) => admitsName(body) && !isCommonPassword((body as { password: string }).password),
           ),
           async (body) => {
             const ex = await ctx.http.send({ method: 'POST', path: register.path, label: 'fuzz: a valid body', json: body });

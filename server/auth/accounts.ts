@@ -1,24 +1,25 @@
+import { prepareName } from '../../contract/names.js';
 import type { ProfileChanges, User, UsersRepository } from '../db/users.js';
 import { newObjectId } from '../ids.js';
+import { nameIdentity } from './name-identity.js';
 import type { PasswordHasher } from './passwords.js';
 import type { IssuedSession, SessionService } from './sessions.js';
-
-/**
- * The case-insensitive identity of a name: `Alice` and `alice` are one account. Upper- then
- * lower-casing approximates Unicode full case folding, which plain lower-casing misses
- * (`STRASSE` ~ `straße`, final `ς` ~ `σ`).
- */
-export const nameKey = (name: string) => name.normalize('NFC').toUpperCase().toLowerCase();
 
 export interface SignedIn {
   user: User;
   session: IssuedSession;
 }
 
+/** What a registration came to: an account, a name taken (or too like one taken), or a name the rules refuse. */
+export type Registration = { outcome: 'registered'; signedIn: SignedIn } | { outcome: 'taken' } | { outcome: 'refused'; problem: string };
+
 export interface AccountService {
-  /** A new account and its first session; undefined when the name is taken (in any letter case). */
-  register(name: string, password: string, userAgent: string | undefined): Promise<SignedIn | undefined>;
-  /** A new session; undefined for a wrong password and an unknown name alike. */
+  /**
+   * A new account and its first session. The name is kept as sent; it is taken when an account
+   * has the same identity key or a confusable skeleton equal to its own.
+   */
+  register(name: string, password: string, userAgent: string | undefined): Promise<Registration>;
+  /** A new session; undefined for a wrong password and an unknown name alike. The name is compared by its identity key. */
   login(name: string, password: string, userAgent: string | undefined): Promise<SignedIn | undefined>;
   /**
    * Replaces the password when `current` is right, ends every session of the user and begins a
@@ -41,17 +42,20 @@ export function accountService(
   const unchanged = (user: User) => users.findById(user.id)?.passwordHash === user.passwordHash;
   return {
     async register(name, password, userAgent) {
-      const key = nameKey(name);
-      // Cheap early answer for a taken name; the unique index below still decides races.
-      if (users.findByNameKey(key)) return undefined;
+      const prepared = prepareName(name);
+      if (!prepared.ok) return { outcome: 'refused', problem: prepared.problem };
+      const { key, skeleton } = nameIdentity(name);
+      // Cheap early answer for a taken name; the insert checks again in its transaction, for races.
+      if (users.nameTaken(key, skeleton)) return { outcome: 'taken' };
       const passwordHash = await passwords.hash(password);
       const id = newObjectId(now());
-      if (!users.insert({ id, name, nameKey: key, passwordHash, createdAt: now() })) return undefined;
-      return signIn({ id, name, passwordHash, icon: null, status: null }, userAgent);
+      if (!users.insert({ id, name, nameKey: key, nameSkeleton: skeleton, passwordHash, createdAt: now() })) return { outcome: 'taken' };
+      return { outcome: 'registered', signedIn: signIn({ id, name, passwordHash, icon: null, status: null }, userAgent) };
     },
 
     async login(name, password, userAgent) {
-      const user = users.findByNameKey(nameKey(name));
+      // By the key alone, even for a name today's rules refuse: accounts registered before keep signing in.
+      const user = users.findByNameKey(nameIdentity(name).key);
       // An unknown name costs one full hash too, so timing does not tell which names exist.
       const ok = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyDummy(password);
       return user && ok && unchanged(user) ? signIn(user, userAgent) : undefined;

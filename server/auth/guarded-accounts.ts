@@ -1,5 +1,6 @@
+import { nameKey } from '../../contract/names.js';
 import type { ProfileChanges, User } from '../db/users.js';
-import { type AccountService, nameKey, type SignedIn } from './accounts.js';
+import type { AccountService, Registration, SignedIn } from './accounts.js';
 import type { PasswordScreen } from './common-passwords.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
 
@@ -9,7 +10,7 @@ import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
  */
 export interface GuardedAccountService {
   /** As AccountService.register; a common password throws CommonPasswordError. `client` is undefined for accounts the server makes itself. */
-  register(name: string, password: string, userAgent: string | undefined, client: string | undefined): Promise<SignedIn | undefined>;
+  register(name: string, password: string, userAgent: string | undefined, client: string | undefined): Promise<Registration>;
   /** As AccountService.login; throws LoginLockedError while the name is locked for this client. */
   login(name: string, password: string, userAgent: string | undefined, client: string): Promise<SignedIn | undefined>;
   /** As AccountService.changePassword; screened like register, throttled like login (on the user's name). */
@@ -42,9 +43,9 @@ export function guardedAccounts(accounts: AccountService, throttle: LoginThrottl
     async register(name, password, userAgent, client) {
       // Before the name is looked at: a refused password says nothing about which names are taken.
       screen.check(password, 'body/password');
-      const signedIn = await accounts.register(name, password, userAgent);
-      if (signedIn && client !== undefined) throttle.signedIn(nameKey(name), client);
-      return signedIn;
+      const registration = await accounts.register(name, password, userAgent);
+      if (registration.outcome === 'registered' && client !== undefined) throttle.signedIn(nameKey(name), client);
+      return registration;
     },
 
     // The key is the name's identity key whether or not an account has it: names nobody has are

@@ -1,6 +1,15 @@
+import { recomputeNameIdentities } from './name-identities.js';
+import type { Db } from './open.js';
+
+/** Says something the operator should know, with fields for the log line. */
+export type Warn = (message: string, details: Record<string, unknown>) => void;
+
+/** SQL, or a step that needs code (and may warn the operator) for what SQL cannot compute. */
+export type Migration = string | ((db: Db, warn: Warn) => void);
+
 // Schema versions, applied in order; PRAGMA user_version records how far a database has come.
 // Append only: an applied migration is never edited, a change is a new entry.
-export const migrations: readonly string[] = [
+export const migrations: readonly Migration[] = [
   `
   CREATE TABLE users (
     id            TEXT PRIMARY KEY,          -- ObjectId, 24 lowercase hex
@@ -61,6 +70,10 @@ export const migrations: readonly string[] = [
     SELECT token_hash, printf('%024x', id), expires_at, rotation_salt FROM sessions_1_0;
   DROP TABLE sessions_1_0;
   `,
+  // Contract 1.2: names follow RFC 8265 and look-alikes are taken (see contract/names.ts). Every
+  // account gets the new identity key and its confusable skeleton; two existing accounts may now
+  // share either, so the key index stops being unique (registration checks both instead).
+  recomputeNameIdentities,
   // Per-account brute-force protection: failed sign-ins counted per account and client address,
   // and the addresses that signed in to an account lately. Accounts are kept as the SHA-256 of the
   // name's identity key, for names nobody has too: a password typed into the name field by mistake

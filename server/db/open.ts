@@ -1,7 +1,7 @@
 import { closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { migrations } from './migrations.js';
+import { migrations, type Warn } from './migrations.js';
 
 export type Db = Database.Database;
 
@@ -11,16 +11,17 @@ export type Db = Database.Database;
  * WAL lets readers run beside the single writer; synchronous=FULL fsyncs the WAL on every commit,
  * so an acknowledged registration survives a process crash and a power loss alike (NORMAL would
  * survive only the former). busy_timeout covers a second process, such as a backup, holding the
- * write lock for a moment.
+ * write lock for a moment. `warn` hears what a migration found that the operator should know,
+ * such as existing accounts whose names now collide.
  */
-export function openDatabase(path: string, warn: (message: string) => void = () => {}): Db {
+export function openDatabase(path: string, warn: Warn = (message) => console.warn(message)): Db {
   if (path !== ':memory:') createPrivately(path, warn);
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
-  migrate(db);
+  migrate(db, warn);
   return db;
 }
 
@@ -29,7 +30,7 @@ export function openDatabase(path: string, warn: (message: string) => void = () 
  * gives its -wal and -shm files the database file's mode. An existing file others can read is
  * the operator's choice, but worth a warning.
  */
-function createPrivately(path: string, warn: (message: string) => void): void {
+function createPrivately(path: string, warn: Warn): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   try {
     closeSync(openSync(path, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600));
@@ -37,19 +38,23 @@ function createPrivately(path: string, warn: (message: string) => void): void {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const { mode } = statSync(path);
     if ((mode & 0o077) !== 0) {
-      warn(`the database ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); it holds password hashes: chmod 600 it`);
+      warn(`the database ${path} is readable by other users (mode ${(mode & 0o777).toString(8)}); it holds password hashes: chmod 600 it`, {
+        path,
+      });
     }
   }
 }
 
-function migrate(db: Db): void {
+function migrate(db: Db, warn: Warn): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > migrations.length) {
     throw new Error(`database schema version ${current} is newer than this server knows (${migrations.length})`);
   }
   db.transaction(() => {
     for (let version = current; version < migrations.length; version++) {
-      db.exec(migrations[version]!);
+      const migration = migrations[version]!;
+      if (typeof migration === 'string') db.exec(migration);
+      else migration(db, warn);
       db.pragma(`user_version = ${version + 1}`);
     }
   }).immediate();
