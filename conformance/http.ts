@@ -44,6 +44,8 @@ export interface Exchange {
   json: unknown;
   /** Where the response breaks the contract (empty when it conforms). */
   violations: string[];
+  /** The suite's clock when the answer had arrived, in ms since the epoch. */
+  receivedAt: number;
 }
 
 /** Thrown by checks: the message is the reason printed next to the failed check. */
@@ -129,6 +131,7 @@ export class Http {
       text,
       json,
       violations: [],
+      receivedAt: Date.now(),
     };
     ex.violations = this.violations(ex);
     this.exchanges.push(ex);

@@ -8,6 +8,7 @@ import { contractChecks } from './checks/contract.js';
 import { fuzzChecks } from './checks/fuzz.js';
 import { refreshChecks } from './checks/refresh.js';
 import { sessionChecks } from './checks/sessions.js';
+import { tokenChecks } from './checks/tokens.js';
 import { validationChecks } from './checks/validation.js';
 import { createContext } from './context.js';
 import { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
@@ -37,7 +38,10 @@ export interface ConformanceOptions {
 export const DEFAULT_RUNS = 200;
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** Every check, in the order they run: fuzzing after the deterministic checks, tallies last. */
+/**
+ * Every check, in the order they run: fuzzing after the deterministic checks, then the token checks
+ * (one reads every session the run began, one may wait tokens out), tallies last.
+ */
 export function allChecks(contract: Contract): Check[] {
   return [
     ...basicChecks(contract),
@@ -47,6 +51,7 @@ export function allChecks(contract: Contract): Check[] {
     ...refreshChecks(contract),
     ...sessionChecks(contract),
     ...fuzzChecks(contract),
+    ...tokenChecks(contract),
     ...contractChecks(contract),
   ];
 }

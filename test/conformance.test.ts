@@ -9,8 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileContract, type Report, runConformance } from '../conformance/index.js';
 import { formatTally } from '../conformance/report.js';
+import type { AppOptions } from '../server/app.js';
 import type { Config } from '../server/config.js';
-import { type Breakage, errorResponse, type ProxiedRequest, resurrecting, startBrokenServer } from './support/breaking-proxy.js';
+import {
+  type Breakage,
+  errorResponse,
+  type ProxiedRequest,
+  type ProxiedResponse,
+  resurrecting,
+  startBrokenServer,
+} from './support/breaking-proxy.js';
 import { type RunningServer, startServer } from './support/server.js';
 
 /** Small fuzz counts keep the whole file quick on two shared cores; the CLI default is larger. */
@@ -19,13 +27,14 @@ const VARIANT_RUNS = 8;
 const SHORT_TTL = 3600;
 /**
  * Tokens live 10 s and sessions 20 s: every request falls inside the refresh window and rotates,
- * and sessions.absolute-lifetime waits one session out quickly. (The environment will not set
- * lifetimes under 60 s; the app itself takes them.) Only that check runs against it: the others'
- * accounts would end under them.
+ * sessions.absolute-lifetime waits one session out quickly and tokens.expired two tokens. (The
+ * environment will not set lifetimes under 60 s; the app itself takes them.) Only those checks
+ * run against it, one run each: the others' accounts would end under them.
  */
 const LIFETIME = { sessionTtlSeconds: 10, sessionMaxAgeSeconds: 20 } satisfies Partial<Config>;
 const LIFETIME_CHECK = 'sessions.absolute-lifetime';
-/** A run that waits a session out takes its absolute lifetime on top of the rest. */
+const EXPIRY_CHECK = 'tokens.expired';
+/** A run that waits a session or its tokens out takes their lifetime on top of the rest. */
 const LIFETIME_TIMEOUT_MS = 60_000;
 const { session: SESSION_NAMES } = compileContract().index;
 
@@ -34,23 +43,27 @@ const failures = (report: Report) =>
 
 describe('conformance suite against our server', () => {
   it(
-    'when our sessions live under 7 days, then every check passes and rotation is really checked; with a short absolute lifetime a session is seen to end',
+    'when our sessions live under 7 days, then every check passes and rotation is really checked; with short lifetimes a session is seen to end and tokens to expire',
     async () => {
       const server = await startServer({ sessionTtlSeconds: SHORT_TTL });
       const ending = await startServer(LIFETIME);
       try {
-        const report = await runConformance({ baseUrl: server.url, runs: RUNS });
+        // The waiting runs wait side by side with the full one (and with each other).
+        const [report, ...waited] = await Promise.all([
+          runConformance({ baseUrl: server.url, runs: RUNS }),
+          ...[LIFETIME_CHECK, EXPIRY_CHECK].map((id) => runConformance({ baseUrl: ending.url, runs: RUNS, only: [id] })),
+        ]);
         expect(failures(report)).toEqual({});
-        const skipped = report.results.filter((r) => r.outcome === 'skip').map((r) => r.id);
-        expect(skipped).toEqual(['refresh.outside-window', LIFETIME_CHECK]);
+        const skipped = report.results.filter((r) => r.outcome === 'skip');
+        expect(skipped.map((r) => r.id)).toEqual(['refresh.outside-window', LIFETIME_CHECK, EXPIRY_CHECK]);
+        expect(skipped.find((r) => r.id === EXPIRY_CHECK)?.reason).toMatch(/tokens live 3600 s .*AZUMA_SESSION_TTL=60/);
         expect(report.passed).toBeGreaterThan(40);
-        expect(formatTally(report)).toBe(`${report.passed} passed, 0 failed, 2 skipped`);
+        expect(formatTally(report)).toBe(`${report.passed} passed, 0 failed, 3 skipped`);
 
-        const lifetime = await runConformance({ baseUrl: ending.url, runs: RUNS, only: [LIFETIME_CHECK] });
-        expect(Object.fromEntries(lifetime.results.map((r) => [r.id, r.outcome]))).toEqual({
-          'server.reachable': 'pass',
-          [LIFETIME_CHECK]: 'pass',
-        });
+        expect(waited.map((run) => Object.fromEntries(run.results.map((r) => [r.id, r.outcome])))).toEqual([
+          { 'server.reachable': 'pass', [LIFETIME_CHECK]: 'pass' },
+          { 'server.reachable': 'pass', [EXPIRY_CHECK]: 'pass' },
+        ]);
       } finally {
         await server.close();
         await ending.close();
@@ -59,14 +72,23 @@ describe('conformance suite against our server', () => {
     LIFETIME_TIMEOUT_MS,
   );
 
-  it('when our sessions live 30 days, then no successor is sent and the rotation checks skip saying how to run them', async () => {
+  it('when our sessions live 30 days, then no successor is sent and the rotation and expiry checks skip saying how to run them', async () => {
     const server = await startServer();
     try {
-      const report = await runConformance({ baseUrl: server.url, runs: RUNS, only: ['refresh'] });
+      const report = await runConformance({ baseUrl: server.url, runs: RUNS, only: ['refresh', 'tokens'] });
       const outcomes = Object.fromEntries(report.results.map((r) => [r.id, r.outcome]));
-      expect(outcomes).toMatchObject({ 'server.reachable': 'pass', 'refresh.outside-window': 'pass', 'refresh.same-successor': 'skip' });
+      expect(outcomes).toMatchObject({
+        'server.reachable': 'pass',
+        'refresh.outside-window': 'pass',
+        'refresh.same-successor': 'skip',
+        'tokens.expiration': 'pass',
+        [EXPIRY_CHECK]: 'skip',
+      });
       expect(report.failed).toBe(0);
       expect(report.results.find((r) => r.id === 'refresh.cookie-channel')?.reason).toMatch(/sessions live 30\.00 days.*AZUMA_SESSION_TTL/);
+      expect(report.results.find((r) => r.id === EXPIRY_CHECK)?.reason).toMatch(
+        /tokens live 30\.00 days .*at most 120 s \(reference server: AZUMA_SESSION_TTL=60\)/,
+      );
     } finally {
       await server.close();
     }
@@ -82,6 +104,29 @@ function jsonOf(req: ProxiedRequest): Record<string, unknown> | undefined {
   }
 }
 
+/** The names registered through a proxy, compared as the contract compares them (NFC, any letter case; ASCII tests only need this much). */
+function registeredNames() {
+  const names = new Set<string>();
+  const key = (req: ProxiedRequest) => String(jsonOf(req)?.name).normalize('NFC').toLowerCase();
+  return {
+    has: (req: ProxiedRequest) => names.has(key(req)),
+    learn(req: ProxiedRequest, res: ProxiedResponse) {
+      if (req.path === '/api/register' && res.status === 200) names.add(key(req));
+    },
+  };
+}
+
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+/** Moves the `expiration` of every answer that carries a session (register, login, password change) by `ms`. */
+const shiftedExpiration = (ms: number): Breakage => ({
+  response(_req, res) {
+    const body = isJson(res.headers) ? (JSON.parse(res.body) as Record<string, unknown>) : {};
+    if (typeof body.token !== 'string' || typeof body.expiration !== 'string') return res;
+    return { ...res, body: JSON.stringify({ ...body, expiration: new Date(Date.parse(body.expiration) + ms).toISOString() }) };
+  },
+});
+
 const isJson = (headers: Record<string, unknown>) => /application\/json/.test(String(headers['content-type'] ?? ''));
 const randomToken = () =>
   randomBytes(48)
@@ -94,6 +139,10 @@ interface Variant {
   breaks: string;
   /** The configuration of the server behind the proxy, when the shared one (SHORT_TTL) does not show the fault. */
   upstream?: Partial<Config>;
+  /** Its options, likewise (the shared one hashes at test cost). */
+  upstreamOptions?: AppOptions;
+  /** The checks to run, when the whole suite would take long against that server: they are slow ones. */
+  only?: string[];
   breakage(): Breakage;
   /** Check id → what its reason must say. */
   fails: Record<string, RegExp>;
@@ -103,13 +152,11 @@ const variants: Variant[] = [
   {
     breaks: 'answers 404 instead of 401 for an unknown login name',
     breakage() {
-      const registered = new Set<string>();
-      const key = (name: unknown) => String(name).normalize('NFC').toLowerCase();
+      const registered = registeredNames();
       return {
         response(req, res) {
-          const body = jsonOf(req);
-          if (req.path === '/api/register' && res.status === 200) registered.add(key(body?.name));
-          if (req.path === '/api/login' && res.status === 401 && !registered.has(key(body?.name))) {
+          registered.learn(req, res);
+          if (req.path === '/api/login' && res.status === 401 && !registered.has(req)) {
             return errorResponse(404, 'NOT_FOUND', 'no such user');
           }
           return res;
@@ -233,8 +280,36 @@ const variants: Variant[] = [
   {
     breaks: 'keeps sessions alive past their absolute lifetime',
     upstream: LIFETIME,
+    only: [LIFETIME_CHECK],
     breakage: () => resurrecting(SESSION_NAMES, (session) => Date.now() >= session.startedAt + LIFETIME.sessionMaxAgeSeconds * 1000),
     fails: { 'sessions.absolute-lifetime': /still accepted the session's latest token .* \d+ s after its absolute end/ },
+  },
+  {
+    breaks: 'keeps accepting expired tokens',
+    upstream: LIFETIME,
+    only: [EXPIRY_CHECK],
+    // In that check only expiry ends tokens: every 401 the server gives a token once its session's
+    // first token has expired is an expired token's, which the proxy answers with a fresh session.
+    breakage: () => resurrecting(SESSION_NAMES, (session) => Date.now() >= session.startedAt + LIFETIME.sessionTtlSeconds * 1000),
+    fails: {
+      [EXPIRY_CHECK]: /the first token .* still works by header \(GET \/api\/me answered 200 with Date .*\), \d+ s after its expiration/,
+    },
+  },
+  {
+    breaks: 'announces an expiration years in the past',
+    breakage: () => shiftedExpiration(-5 * YEAR_MS),
+    fails: {
+      'tokens.expiration': /answered expiration \S+, 18\d\d\.\d\d days before its own Date .*born expired/,
+      // Not a skip saying sessions live a negative time.
+      'refresh.cookie-channel': /days before its own Date .*the lifetime this server announces cannot be read/,
+    },
+  },
+  {
+    breaks: "announces an expiration far beyond its cookie's Max-Age",
+    breakage: () => shiftedExpiration(10 * YEAR_MS),
+    fails: {
+      'tokens.expiration': /answered expiration \S+, 36\d\d\.\d\d days after its Date .* plus its cookie's Max-Age=3600 .*must agree/,
+    },
   },
   {
     breaks: 'lets caches keep its answers (no Cache-Control)',
@@ -265,11 +340,12 @@ describe('conformance suite against deliberately broken servers', () => {
     it(
       `when the server ${variant.breaks}, then ${Object.keys(variant.fails).join(', ')} fail saying so`,
       async () => {
-        const own = variant.upstream && (await startServer(variant.upstream));
+        const own =
+          (variant.upstream || variant.upstreamOptions) &&
+          (await startServer(variant.upstream ?? { sessionTtlSeconds: SHORT_TTL }, variant.upstreamOptions));
         const broken = await startBrokenServer((own || upstream).url, variant.breakage());
         try {
-          // A server that ends sessions within seconds only shows the lifetime check its fault.
-          const only = variant.upstream ? [LIFETIME_CHECK] : undefined;
+          const { only } = variant;
           const report = await runConformance({ baseUrl: broken.url, runs: VARIANT_RUNS, ...(only ? { only } : {}) });
           const failed = failures(report);
           for (const [id, reason] of Object.entries(variant.fails)) {
@@ -281,7 +357,7 @@ describe('conformance suite against deliberately broken servers', () => {
           await own?.close();
         }
       },
-      variant.upstream?.sessionMaxAgeSeconds ? LIFETIME_TIMEOUT_MS : undefined,
+      variant.only ? LIFETIME_TIMEOUT_MS : undefined,
     );
   }
 });
@@ -318,17 +394,18 @@ describe('the azuma-conformance command', () => {
         join(dir, 'report.xml'),
       ]);
       expect(lines[0]).toContain('seed 7');
-      // Sessions live 90 days here, too long to wait one out: refresh.outside-window and sessions.absolute-lifetime skip.
-      expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, 2 skipped$/);
+      // Tokens live an hour and sessions 90 days here, too long to wait out: refresh.outside-window, sessions.absolute-lifetime and tokens.expired skip.
+      expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, 3 skipped$/);
       expect(code).toBe(0);
       const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
       expect(report).toMatchObject({ seed: 7, runs: 4, failed: 0 });
       expect(report.results.filter((r) => r.outcome === 'skip').map((r) => r.id)).toEqual([
         'refresh.outside-window',
         'sessions.absolute-lifetime',
+        EXPIRY_CHECK,
       ]);
       const junit = readFileSync(join(dir, 'report.xml'), 'utf8');
-      expect(junit).toContain(`<testsuites name="azuma-conformance" tests="${report.results.length}" failures="0" skipped="2"`);
+      expect(junit).toContain(`<testsuites name="azuma-conformance" tests="${report.results.length}" failures="0" skipped="3"`);
     } finally {
       await server.close();
     }
