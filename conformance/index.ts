@@ -8,6 +8,7 @@ import { contractChecks } from './checks/contract.js';
 import { fuzzChecks } from './checks/fuzz.js';
 import { refreshChecks } from './checks/refresh.js';
 import { sessionChecks } from './checks/sessions.js';
+import { timingChecks } from './checks/timing.js';
 import { tokenChecks } from './checks/tokens.js';
 import { validationChecks } from './checks/validation.js';
 import { createContext } from './context.js';
@@ -46,6 +47,7 @@ export function allChecks(contract: Contract): Check[] {
   return [
     ...basicChecks(contract),
     ...accountChecks(contract),
+    ...timingChecks(),
     ...authChecks(contract),
     ...validationChecks(contract),
     ...refreshChecks(contract),

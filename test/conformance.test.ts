@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareLoginTimes } from '../conformance/checks/timing.js';
 import { compileContract, type Report, runConformance } from '../conformance/index.js';
 import { formatTally } from '../conformance/report.js';
 import type { AppOptions } from '../server/app.js';
+import { OWASP_SCRYPT } from '../server/auth/passwords.js';
 import type { Config } from '../server/config.js';
 import {
   type Breakage,
@@ -312,6 +314,23 @@ const variants: Variant[] = [
     },
   },
   {
+    breaks: 'answers at once for names that have no account, skipping the password hash',
+    // At test cost a hash takes a few milliseconds: too little to tell from noise, by design.
+    upstreamOptions: { scrypt: OWASP_SCRYPT },
+    only: ['accounts.timing'],
+    breakage() {
+      const registered = registeredNames();
+      return {
+        answer: (req) => (req.path === '/api/login' && !registered.has(req) ? errorResponse(401, 'UNAUTHORIZED') : undefined),
+        response(req, res) {
+          registered.learn(req, res);
+          return res;
+        },
+      };
+    },
+    fails: { 'accounts.timing': /the wrong password was slower in \d+ of 20 pairs \(sign test p = .*\), by a median \d+\.\d ms/ },
+  },
+  {
     breaks: 'lets caches keep its answers (no Cache-Control)',
     breakage: () => ({
       response(_req, res) {
@@ -360,6 +379,23 @@ describe('conformance suite against deliberately broken servers', () => {
       variant.only ? LIFETIME_TIMEOUT_MS : undefined,
     );
   }
+});
+
+describe('how accounts.timing judges the times it measured', () => {
+  /** 20 pairs: in `slower` of them the wrong password took `gapMs` longer, in the rest the unknown name did. */
+  const pairs = (slower: number, gapMs: number) =>
+    Array.from({ length: 20 }, (_, i) =>
+      i < slower ? { wrongPasswordMs: 100 + gapMs, unknownNameMs: 100 } : { wrongPasswordMs: 100, unknownNameMs: 100 + gapMs },
+    );
+  const differs = (slower: number, gapMs: number) => compareLoginTimes(pairs(slower, gapMs)).differs;
+
+  it('when one kind is slower in at least 18 of 20 pairs by a median of 10 ms or more, then the server fails, whichever kind it is', () => {
+    expect([differs(20, 200), differs(18, 10), differs(2, 10), differs(0, 200)]).toEqual([true, true, true, true]);
+  });
+
+  it('when the split is 17 to 3 or closer, or the median gap is under 10 ms, then it passes', () => {
+    expect([differs(17, 200), differs(10, 500), differs(3, 200), differs(20, 9.9)]).toEqual([false, false, false, false]);
+  });
 });
 
 describe('the azuma-conformance command', () => {
