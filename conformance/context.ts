@@ -92,10 +92,43 @@ export function sessionCookies(ex: Exchange, cookieName: string): { line: string
   });
 }
 
-/** Server time of a response: its `Date` header when present and sane, else ours. */
+/** Server time of a response: its `Date` header when present and sane, else ours when it arrived. */
 export function serverTime(ex: Exchange): number {
   const date = Date.parse(ex.headers.get('date') ?? '');
-  return Number.isNaN(date) ? Date.now() : date;
+  return Number.isNaN(date) ? ex.receivedAt : date;
+}
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** A span of time for messages: days to two decimals from a day on, else whole seconds. */
+export function span(ms: number): string {
+  return Math.abs(ms) >= DAY_MS ? `${(ms / DAY_MS).toFixed(2)} days` : `${Math.round(ms / 1000)} s`;
+}
+
+/** The answer's `Date` as sent, for messages; the suite's clock when it sent none. */
+export function dateText(ex: Exchange): string {
+  const date = ex.headers.get('date');
+  return date === null ? `no Date (it arrived at ${new Date(ex.receivedAt).toISOString()} by the suite's clock)` : `Date ${date}`;
+}
+
+/**
+ * The token lifetime an answer that began a session announces: its `expiration` minus its `Date`.
+ * Fails when that is not ahead, since every lifetime read from it would be nonsense.
+ */
+export function announcedLifetime(ex: Exchange, session: Session): number {
+  const expiresAt = Date.parse(session.expiration);
+  if (Number.isNaN(expiresAt)) {
+    throw new CheckFailed(
+      `${ex.label} answered expiration ${JSON.stringify(session.expiration)}, not a date: the lifetime of its token cannot be read`,
+    );
+  }
+  const lifetimeMs = expiresAt - serverTime(ex);
+  if (lifetimeMs <= 0) {
+    throw new CheckFailed(
+      `${ex.label} answered expiration ${session.expiration}, ${span(-lifetimeMs)} before its own ${dateText(ex)}: a new token must expire after it is issued, so the lifetime this server announces cannot be read`,
+    );
+  }
+  return lifetimeMs;
 }
 
 /** The caller's sessions from GET /api/me/sessions, failing unless exactly one is marked current. */

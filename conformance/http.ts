@@ -46,6 +46,10 @@ export interface Exchange {
   json: unknown;
   /** Where the response breaks the contract (empty when it conforms). */
   violations: string[];
+  /** From sending the request to the end of the answer's body, in ms: what timing checks compare. */
+  elapsedMs: number;
+  /** The suite's clock when the answer had arrived, in ms since the epoch. */
+  receivedAt: number;
 }
 
 /** Thrown by checks: the message is the reason printed next to the failed check. */
@@ -110,6 +114,7 @@ export class Http {
 
     let response: Response;
     let text: string;
+    const started = performance.now();
     try {
       response = await fetch(`${this.baseUrl}${spec.path}`, {
         method: spec.method,
@@ -123,6 +128,7 @@ export class Http {
       const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
       throw new CheckFailed(`${spec.method} ${spec.path} (${spec.label}): no answer: ${cause}`);
     }
+    const elapsedMs = performance.now() - started;
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
@@ -141,6 +147,8 @@ export class Http {
       text,
       json,
       violations: [],
+      elapsedMs,
+      receivedAt: Date.now(),
     };
     ex.violations = this.violations(ex);
     this.exchanges.push(ex);

@@ -9,6 +9,8 @@ import { fuzzChecks } from './checks/fuzz.js';
 import { rateLimitChecks } from './checks/rate-limit.js';
 import { refreshChecks } from './checks/refresh.js';
 import { sessionChecks } from './checks/sessions.js';
+import { timingChecks } from './checks/timing.js';
+import { tokenChecks } from './checks/tokens.js';
 import { validationChecks } from './checks/validation.js';
 import { createContext } from './context.js';
 import { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
@@ -40,16 +42,22 @@ export interface ConformanceOptions {
 export const DEFAULT_RUNS = 200;
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** Every check, in the order they run: fuzzing after the deterministic checks, then the tallies, then the rate limit. */
+/**
+ * Every check, in the order they run: fuzzing after the deterministic checks, then the token checks
+ * (one reads every session the run began, one may wait tokens out), the tallies, and last the rate
+ * limit (exhausting it would starve any check after it).
+ */
 export function allChecks(contract: Contract): Check[] {
   return [
     ...basicChecks(contract),
     ...accountChecks(contract),
+    ...timingChecks(),
     ...authChecks(contract),
     ...validationChecks(contract),
     ...refreshChecks(contract),
     ...sessionChecks(contract),
     ...fuzzChecks(contract),
+    ...tokenChecks(contract),
     ...contractChecks(contract),
     // Last: exhausting the rate limit would starve every check after it.
     ...rateLimitChecks(contract),

@@ -7,10 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compareLoginTimes } from '../conformance/checks/timing.js';
 import { compileContract, type Report, runConformance } from '../conformance/index.js';
 import { formatTally } from '../conformance/report.js';
+import type { AppOptions } from '../server/app.js';
+import { OWASP_SCRYPT } from '../server/auth/passwords.js';
 import { type Config, loadConfig } from '../server/config.js';
-import { type Breakage, errorResponse, type ProxiedRequest, resurrecting, startBrokenServer } from './support/breaking-proxy.js';
+import {
+  type Breakage,
+  errorResponse,
+  type ProxiedRequest,
+  type ProxiedResponse,
+  resurrecting,
+  startBrokenServer,
+} from './support/breaking-proxy.js';
 import { type RunningServer, startServer } from './support/server.js';
 
 /** Small fuzz counts keep the whole file quick on two shared cores; the CLI default is larger. */
@@ -19,13 +29,14 @@ const VARIANT_RUNS = 8;
 const SHORT_TTL = 3600;
 /**
  * Tokens live 10 s and sessions 20 s: every request falls inside the refresh window and rotates,
- * and sessions.absolute-lifetime waits one session out quickly. (The environment will not set
- * lifetimes under 60 s; the app itself takes them.) Only that check runs against it: the others'
- * accounts would end under them.
+ * sessions.absolute-lifetime waits one session out quickly and tokens.expired two tokens. (The
+ * environment will not set lifetimes under 60 s; the app itself takes them.) Only those checks
+ * run against it, one run each: the others' accounts would end under them.
  */
 const LIFETIME = { sessionTtlSeconds: 10, sessionMaxAgeSeconds: 20 } satisfies Partial<Config>;
 const LIFETIME_CHECK = 'sessions.absolute-lifetime';
-/** A run that waits a session out takes its absolute lifetime on top of the rest. */
+const EXPIRY_CHECK = 'tokens.expired';
+/** A run that waits a session or its tokens out takes their lifetime on top of the rest. */
 const LIFETIME_TIMEOUT_MS = 60_000;
 /** Few attempts per minute, so the rate-limit check can spend them all. */
 const RATE_LIMITED = { authRateLimit: 5 } satisfies Partial<Config>;
@@ -49,20 +60,25 @@ const failures = (report: Report) =>
 
 describe('conformance suite against our server', () => {
   it(
-    'when our sessions live under 7 days, then every check passes and rotation is really checked; with a short absolute lifetime a session is seen to end',
+    'when our sessions live under 7 days, then every check passes and rotation is really checked; with short lifetimes a session is seen to end and tokens to expire',
     async () => {
       // Names lock as by default: the whole suite must pass with that on, and the lock check runs.
       const server = await startServer({ sessionTtlSeconds: SHORT_TTL, ...LOCKING });
       const ending = await startServer(LIFETIME);
       const rateLimited = await startServer(RATE_LIMITED);
       try {
-        const report = await runConformance({ baseUrl: server.url, runs: RUNS });
+        // The waiting runs wait side by side with the full one (and with each other).
+        const [report, ...waited] = await Promise.all([
+          runConformance({ baseUrl: server.url, runs: RUNS }),
+          ...[LIFETIME_CHECK, EXPIRY_CHECK].map((id) => runConformance({ baseUrl: ending.url, runs: RUNS, only: [id] })),
+        ]);
         expect(failures(report)).toEqual({});
-        const skipped = report.results.filter((r) => r.outcome === 'skip').map((r) => r.id);
-        expect(skipped).toEqual(['refresh.outside-window', LIFETIME_CHECK, RATE_CHECK]);
+        const skipped = report.results.filter((r) => r.outcome === 'skip');
+        expect(skipped.map((r) => r.id)).toEqual(['refresh.outside-window', LIFETIME_CHECK, EXPIRY_CHECK, RATE_CHECK]);
+        expect(skipped.find((r) => r.id === EXPIRY_CHECK)?.reason).toMatch(/tokens live 3600 s .*AZUMA_SESSION_TTL=60/);
+        expect(skipped.find((r) => r.id === RATE_CHECK)?.reason).toMatch(/without X-RateLimit-Limit.*AZUMA_AUTH_RATE_LIMIT=5/);
         expect(report.passed).toBeGreaterThan(40);
-        expect(formatTally(report)).toBe(`${report.passed} passed, 0 failed, 3 skipped`);
-        expect(report.results.find((r) => r.id === RATE_CHECK)?.reason).toMatch(/without X-RateLimit-Limit.*AZUMA_AUTH_RATE_LIMIT=5/);
+        expect(formatTally(report)).toBe(`${report.passed} passed, 0 failed, 4 skipped`);
 
         const limited = await runConformance({ baseUrl: rateLimited.url, runs: RUNS, only: [RATE_CHECK] });
         expect(Object.fromEntries(limited.results.map((r) => [r.id, r.outcome]))).toEqual({
@@ -70,11 +86,10 @@ describe('conformance suite against our server', () => {
           [RATE_CHECK]: 'pass',
         });
 
-        const lifetime = await runConformance({ baseUrl: ending.url, runs: RUNS, only: [LIFETIME_CHECK] });
-        expect(Object.fromEntries(lifetime.results.map((r) => [r.id, r.outcome]))).toEqual({
-          'server.reachable': 'pass',
-          [LIFETIME_CHECK]: 'pass',
-        });
+        expect(waited.map((run) => Object.fromEntries(run.results.map((r) => [r.id, r.outcome])))).toEqual([
+          { 'server.reachable': 'pass', [LIFETIME_CHECK]: 'pass' },
+          { 'server.reachable': 'pass', [EXPIRY_CHECK]: 'pass' },
+        ]);
       } finally {
         await server.close();
         await ending.close();
@@ -84,14 +99,23 @@ describe('conformance suite against our server', () => {
     LIFETIME_TIMEOUT_MS,
   );
 
-  it('when our sessions live 30 days, then no successor is sent and the rotation checks skip saying how to run them', async () => {
+  it('when our sessions live 30 days, then no successor is sent and the rotation and expiry checks skip saying how to run them', async () => {
     const server = await startServer();
     try {
-      const report = await runConformance({ baseUrl: server.url, runs: RUNS, only: ['refresh'] });
+      const report = await runConformance({ baseUrl: server.url, runs: RUNS, only: ['refresh', 'tokens'] });
       const outcomes = Object.fromEntries(report.results.map((r) => [r.id, r.outcome]));
-      expect(outcomes).toMatchObject({ 'server.reachable': 'pass', 'refresh.outside-window': 'pass', 'refresh.same-successor': 'skip' });
+      expect(outcomes).toMatchObject({
+        'server.reachable': 'pass',
+        'refresh.outside-window': 'pass',
+        'refresh.same-successor': 'skip',
+        'tokens.expiration': 'pass',
+        [EXPIRY_CHECK]: 'skip',
+      });
       expect(report.failed).toBe(0);
       expect(report.results.find((r) => r.id === 'refresh.cookie-channel')?.reason).toMatch(/sessions live 30\.00 days.*AZUMA_SESSION_TTL/);
+      expect(report.results.find((r) => r.id === EXPIRY_CHECK)?.reason).toMatch(
+        /tokens live 30\.00 days .*at most 120 s \(reference server: AZUMA_SESSION_TTL=60\)/,
+      );
     } finally {
       await server.close();
     }
@@ -107,6 +131,29 @@ function jsonOf(req: ProxiedRequest): Record<string, unknown> | undefined {
   }
 }
 
+/** The names registered through a proxy, compared as the contract compares them (NFC, any letter case; ASCII tests only need this much). */
+function registeredNames() {
+  const names = new Set<string>();
+  const key = (req: ProxiedRequest) => String(jsonOf(req)?.name).normalize('NFC').toLowerCase();
+  return {
+    has: (req: ProxiedRequest) => names.has(key(req)),
+    learn(req: ProxiedRequest, res: ProxiedResponse) {
+      if (req.path === '/api/register' && res.status === 200) names.add(key(req));
+    },
+  };
+}
+
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+/** Moves the `expiration` of every answer that carries a session (register, login, password change) by `ms`. */
+const shiftedExpiration = (ms: number): Breakage => ({
+  response(_req, res) {
+    const body = isJson(res.headers) ? (JSON.parse(res.body) as Record<string, unknown>) : {};
+    if (typeof body.token !== 'string' || typeof body.expiration !== 'string') return res;
+    return { ...res, body: JSON.stringify({ ...body, expiration: new Date(Date.parse(body.expiration) + ms).toISOString() }) };
+  },
+});
+
 const isJson = (headers: Record<string, unknown>) => /application\/json/.test(String(headers['content-type'] ?? ''));
 const randomToken = () =>
   randomBytes(48)
@@ -119,7 +166,9 @@ interface Variant {
   breaks: string;
   /** The configuration of the server behind the proxy, when the shared one (SHORT_TTL) does not show the fault. */
   upstream?: Partial<Config>;
-  /** Only these checks run, when the others cannot run against this variant. */
+  /** Its options, likewise (the shared one hashes at test cost). */
+  upstreamOptions?: AppOptions;
+  /** The checks to run, when the whole suite would take long against that server: they are slow ones. */
   only?: string[];
   breakage(): Breakage;
   /** Check id → what its reason must say. */
@@ -130,13 +179,11 @@ const variants: Variant[] = [
   {
     breaks: 'answers 404 instead of 401 for an unknown login name',
     breakage() {
-      const registered = new Set<string>();
-      const key = (name: unknown) => String(name).normalize('NFC').toLowerCase();
+      const registered = registeredNames();
       return {
         response(req, res) {
-          const body = jsonOf(req);
-          if (req.path === '/api/register' && res.status === 200) registered.add(key(body?.name));
-          if (req.path === '/api/login' && res.status === 401 && !registered.has(key(body?.name))) {
+          registered.learn(req, res);
+          if (req.path === '/api/login' && res.status === 401 && !registered.has(req)) {
             return errorResponse(404, 'NOT_FOUND', 'no such user');
           }
           return res;
@@ -263,6 +310,50 @@ const variants: Variant[] = [
     only: [LIFETIME_CHECK],
     breakage: () => resurrecting(SESSION_NAMES, (session) => Date.now() >= session.startedAt + LIFETIME.sessionMaxAgeSeconds * 1000),
     fails: { 'sessions.absolute-lifetime': /still accepted the session's latest token .* \d+ s after its absolute end/ },
+  },
+  {
+    breaks: 'keeps accepting expired tokens',
+    upstream: LIFETIME,
+    only: [EXPIRY_CHECK],
+    // In that check only expiry ends tokens: every 401 the server gives a token once its session's
+    // first token has expired is an expired token's, which the proxy answers with a fresh session.
+    breakage: () => resurrecting(SESSION_NAMES, (session) => Date.now() >= session.startedAt + LIFETIME.sessionTtlSeconds * 1000),
+    fails: {
+      [EXPIRY_CHECK]: /the first token .* still works by header \(GET \/api\/me answered 200 with Date .*\), \d+ s after its expiration/,
+    },
+  },
+  {
+    breaks: 'announces an expiration years in the past',
+    breakage: () => shiftedExpiration(-5 * YEAR_MS),
+    fails: {
+      'tokens.expiration': /answered expiration \S+, 18\d\d\.\d\d days before its own Date .*born expired/,
+      // Not a skip saying sessions live a negative time.
+      'refresh.cookie-channel': /days before its own Date .*the lifetime this server announces cannot be read/,
+    },
+  },
+  {
+    breaks: "announces an expiration far beyond its cookie's Max-Age",
+    breakage: () => shiftedExpiration(10 * YEAR_MS),
+    fails: {
+      'tokens.expiration': /answered expiration \S+, 36\d\d\.\d\d days after its Date .* plus its cookie's Max-Age=3600 .*must agree/,
+    },
+  },
+  {
+    breaks: 'answers at once for names that have no account, skipping the password hash',
+    // At test cost a hash takes a few milliseconds: too little to tell from noise, by design.
+    upstreamOptions: { scrypt: OWASP_SCRYPT },
+    only: ['accounts.timing'],
+    breakage() {
+      const registered = registeredNames();
+      return {
+        answer: (req) => (req.path === '/api/login' && !registered.has(req) ? errorResponse(401, 'UNAUTHORIZED') : undefined),
+        response(req, res) {
+          registered.learn(req, res);
+          return res;
+        },
+      };
+    },
+    fails: { 'accounts.timing': /the wrong password was slower in \d+ of 20 pairs \(sign test p = .*\), by a median \d+\.\d ms/ },
   },
   {
     breaks: 'lets caches keep its answers (no Cache-Control)',
@@ -402,10 +493,11 @@ describe('conformance suite against deliberately broken servers', () => {
     it(
       `when the server ${variant.breaks}, then ${Object.keys(variant.fails).join(', ')} fail saying so`,
       async () => {
-        const own = variant.upstream && (await startServer(variant.upstream));
+        const own =
+          (variant.upstream || variant.upstreamOptions) &&
+          (await startServer(variant.upstream ?? { sessionTtlSeconds: SHORT_TTL }, variant.upstreamOptions));
         const broken = await startBrokenServer((own || upstream).url, variant.breakage());
         try {
-          // A server that ends sessions within seconds only shows the lifetime check its fault.
           const { only } = variant;
           const report = await runConformance({ baseUrl: broken.url, runs: VARIANT_RUNS, ...(only ? { only } : {}) });
           const failed = failures(report);
@@ -418,9 +510,26 @@ describe('conformance suite against deliberately broken servers', () => {
           await own?.close();
         }
       },
-      variant.upstream?.sessionMaxAgeSeconds ? LIFETIME_TIMEOUT_MS : undefined,
+      variant.only ? LIFETIME_TIMEOUT_MS : undefined,
     );
   }
+});
+
+describe('how accounts.timing judges the times it measured', () => {
+  /** 20 pairs: in `slower` of them the wrong password took `gapMs` longer, in the rest the unknown name did. */
+  const pairs = (slower: number, gapMs: number) =>
+    Array.from({ length: 20 }, (_, i) =>
+      i < slower ? { wrongPasswordMs: 100 + gapMs, unknownNameMs: 100 } : { wrongPasswordMs: 100, unknownNameMs: 100 + gapMs },
+    );
+  const differs = (slower: number, gapMs: number) => compareLoginTimes(pairs(slower, gapMs)).differs;
+
+  it('when one kind is slower in at least 18 of 20 pairs by a median of 10 ms or more, then the server fails, whichever kind it is', () => {
+    expect([differs(20, 200), differs(18, 10), differs(2, 10), differs(0, 200)]).toEqual([true, true, true, true]);
+  });
+
+  it('when the split is 17 to 3 or closer, or the median gap is under 10 ms, then it passes', () => {
+    expect([differs(17, 200), differs(10, 500), differs(3, 200), differs(20, 9.9)]).toEqual([false, false, false, false]);
+  });
 });
 
 describe('the azuma-conformance command', () => {
@@ -455,18 +564,19 @@ describe('the azuma-conformance command', () => {
         join(dir, 'report.xml'),
       ]);
       expect(lines[0]).toContain('seed 7');
-      // Sessions live 90 days here, too long to wait one out, and the rate limit is off: three checks skip.
-      expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, 3 skipped$/);
+      // Tokens live an hour and sessions 90 days here, too long to wait out, and the rate limit is off: four checks skip.
+      expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed, 4 skipped$/);
       expect(code).toBe(0);
       const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Report;
       expect(report).toMatchObject({ seed: 7, runs: 4, failed: 0 });
       expect(report.results.filter((r) => r.outcome === 'skip').map((r) => r.id)).toEqual([
         'refresh.outside-window',
         'sessions.absolute-lifetime',
+        EXPIRY_CHECK,
         RATE_CHECK,
       ]);
       const junit = readFileSync(join(dir, 'report.xml'), 'utf8');
-      expect(junit).toContain(`<testsuites name="azuma-conformance" tests="${report.results.length}" failures="0" skipped="3"`);
+      expect(junit).toContain(`<testsuites name="azuma-conformance" tests="${report.results.length}" failures="0" skipped="4"`);
     } finally {
       await server.close();
     }

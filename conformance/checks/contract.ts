@@ -7,7 +7,7 @@ import { type Check, Skipped } from '../runner.js';
 
 const EXAMPLES = 3;
 
-function summarise(bad: Exchange[], total: number, describe: (ex: Exchange) => string): string {
+export function summarise(bad: Exchange[], total: number, describe: (ex: Exchange) => string): string {
   const shown = bad.slice(0, EXAMPLES).map(describe).join(' | ');
   return `${bad.length} of ${total} responses: ${shown}${bad.length > EXAMPLES ? ' | …' : ''}`;
 }

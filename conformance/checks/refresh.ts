@@ -3,7 +3,17 @@
 // no successor is sent (rotation itself cannot be seen without waiting, so those checks skip). A
 // token that already lives to its session's absolute end gets no successor either, so the rotation
 // checks skip then too.
-import { type Account, type Context, expectError, expectOk, listSessions, oid, sessionCookies, type User } from '../context.js';
+import {
+  type Account,
+  announcedLifetime,
+  type Context,
+  expectError,
+  expectOk,
+  listSessions,
+  oid,
+  sessionCookies,
+  type User,
+} from '../context.js';
 import type { Contract } from '../contract.js';
 import { by, type Channel, CheckFailed, type Exchange } from '../http.js';
 import { type Check, Skipped } from '../runner.js';
@@ -25,7 +35,7 @@ export function windowText(ms: number): string {
 async function windowOf(ctx: Context): Promise<Window> {
   const windowMs = ctx.contract.index.session.refreshWindowMs;
   const account = await ctx.account('main');
-  const lifetimeMs = Date.parse(account.session.expiration) - account.issuedAt;
+  const lifetimeMs = announcedLifetime(account.registered, account.session);
   const days = (lifetimeMs / DAY_MS).toFixed(2);
   const describe = `sessions live ${days} days (register answered expiration ${account.session.expiration})`;
   if (Math.abs(lifetimeMs - windowMs) < EDGE_MS) throw new Skipped(`${describe}, too close to the ${windowText(windowMs)} window to judge`);
@@ -41,7 +51,7 @@ const noRotation = new WeakMap<Context, Promise<string | undefined>>();
  * A fresh session's `expiration` against its listed `absoluteExpiration` tells; a server that
  * cannot list sessions tells nothing here (the sessions checks report that) and rotation is expected.
  */
-function noRotationReason(ctx: Context): Promise<string | undefined> {
+export function noRotationReason(ctx: Context): Promise<string | undefined> {
   let reason = noRotation.get(ctx);
   if (!reason) {
     reason = (async () => {

@@ -68,7 +68,7 @@ function endSession(ctx: Context, token: string, id: string, label: string): Pro
   return ctx.http.send({ method: 'DELETE', path: `/api/me/sessions/${encodeURIComponent(id)}`, label, auth: { header: token } });
 }
 
-function changePassword(ctx: Context, token: string, currentPassword: string, next: string, label: string): Promise<Exchange> {
+export function changePassword(ctx: Context, token: string, currentPassword: string, next: string, label: string): Promise<Exchange> {
   return ctx.http.send({
     method: 'PUT',
     path: '/api/me/password',
