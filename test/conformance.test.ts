@@ -75,7 +75,8 @@ describe('conformance suite against our server', () => {
         expect(failures(report)).toEqual({});
         const skipped = report.results.filter((r) => r.outcome === 'skip');
         expect(skipped.map((r) => r.id)).toEqual(['refresh.outside-window', LIFETIME_CHECK, EXPIRY_CHECK, RATE_CHECK]);
-        expect(skipped.find((r) => r.id === EXPIRY_CHECK)?.reason).toMatch(/tokens live 3600 s .*AZUMA_SESSION_TTL=60/);
+        // 3601 when the answer's Date (whole seconds) was rounded down from the moment the token was issued.
+        expect(skipped.find((r) => r.id === EXPIRY_CHECK)?.reason).toMatch(/tokens live 360[01] s .*AZUMA_SESSION_TTL=60/);
         expect(skipped.find((r) => r.id === RATE_CHECK)?.reason).toMatch(/without X-RateLimit-Limit.*AZUMA_AUTH_RATE_LIMIT=5/);
         expect(report.passed).toBeGreaterThan(40);
         expect(formatTally(report)).toBe(`${report.passed} passed, 0 failed, 4 skipped`);

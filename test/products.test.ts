@@ -268,12 +268,13 @@ describe('an implementer who installs @azuma/conformance', () => {
 
   it('when used as a library, then runConformance reports on the server', async () => {
     const script = `import { runConformance } from '@azuma/conformance';
-const report = await runConformance({ baseUrl: process.argv[2], runs: 5, only: ['api.', 'accounts.'] });
+const report = await runConformance({ baseUrl: process.argv[2], runs: 5, only: ['api.', 'accounts.round-trip', 'accounts.duplicate-name', 'accounts.unknown-name'] });
 console.log(JSON.stringify({ passed: report.passed, failed: report.failed }));`;
     writeFileSync(join(apps.conformance, 'library.mjs'), script);
     const { stdout } = await run(process.execPath, ['library.mjs', serverUrl], { cwd: apps.conformance });
     const tally = JSON.parse(stdout) as { passed: number; failed: number };
     expect(tally.failed).toBe(0);
+    // server.reachable, api.version, operations.* and the three account checks: a few quick ones, not accounts.timing's 44 hashes.
     expect(tally.passed).toBeGreaterThan(5);
   });
 });
