@@ -12,6 +12,9 @@ export interface Credentials {
 /** The two ways a session token travels: the contract's cookie, or its header. */
 export type Channel = 'cookie' | 'header';
 
+/** Both channels, for checks that must see a behaviour on each. */
+export const CHANNELS: readonly Channel[] = ['header', 'cookie'];
+
 /** `token` sent on one channel. */
 export function by(channel: Channel, token: string): Credentials {
   return channel === 'cookie' ? { cookie: token } : { header: token };

@@ -90,6 +90,11 @@ function signIns(ctx: Context) {
 /** Passwords the contract itself names as refused (§Accounts): one of its list, and it with a capital. */
 const COMMON_PASSWORDS = ['password1', 'Password1'];
 
+/** A register of `name` with a password of its own: what a name already taken (in some spelling) gets. */
+function registerAgain(ctx: Context, name: string, label: string): Promise<Exchange> {
+  return ctx.http.send({ method: 'POST', path: '/api/register', label, json: { name, password: 'another-password' } });
+}
+
 export function accountChecks(contract: Contract): Check[] {
   const locked = (ex: Exchange) => {
     expectError(ex, 429, contract);
@@ -158,12 +163,7 @@ export function accountChecks(contract: Contract): Check[] {
       title: `registering a name that is taken answers ${statusName(contract, 409)}`,
       async run(ctx) {
         const account = await ctx.account('main');
-        const ex = await ctx.http.send({
-          method: 'POST',
-          path: '/api/register',
-          label: `register "${account.name}" again`,
-          json: { name: account.name, password: 'another-password' },
-        });
+        const ex = await registerAgain(ctx, account.name, `register "${account.name}" again`);
         expectError(ex, 409, contract);
       },
     },
@@ -174,12 +174,7 @@ export function accountChecks(contract: Contract): Check[] {
       async run(ctx) {
         const account = await ctx.account('unicode', 'Ærø');
         const variant = swapCase(account.name);
-        const ex = await ctx.http.send({
-          method: 'POST',
-          path: '/api/register',
-          label: `register "${variant}" after "${account.name}"`,
-          json: { name: variant, password: 'another-password' },
-        });
+        const ex = await registerAgain(ctx, variant, `register "${variant}" after "${account.name}"`);
         expectError(ex, 409, contract);
       },
     },
@@ -213,12 +208,7 @@ export function accountChecks(contract: Contract): Check[] {
       async run(ctx) {
         const account = await ctx.account('main');
         const variant = fullwidth(account.name);
-        const ex = await ctx.http.send({
-          method: 'POST',
-          path: '/api/register',
-          label: `register "${variant}" after "${account.name}"`,
-          json: { name: variant, password: 'another-password' },
-        });
+        const ex = await registerAgain(ctx, variant, `register "${variant}" after "${account.name}"`);
         expectError(ex, 409, contract);
       },
     },
@@ -229,12 +219,7 @@ export function accountChecks(contract: Contract): Check[] {
       async run(ctx) {
         const account = await ctx.account('accented', 'José');
         const decomposed = account.name.normalize('NFD');
-        const again = await ctx.http.send({
-          method: 'POST',
-          path: '/api/register',
-          label: `register "${account.name}" again, decomposed (NFD)`,
-          json: { name: decomposed, password: 'another-password' },
-        });
+        const again = await registerAgain(ctx, decomposed, `register "${account.name}" again, decomposed (NFD)`);
         expectError(again, 409, contract);
         const ex = await ctx.http.send({
           method: 'POST',
@@ -267,12 +252,7 @@ export function accountChecks(contract: Contract): Check[] {
       async run(ctx) {
         const account = await ctx.account('main');
         const variant = cyrillicLookAlike(account.name);
-        const ex = await ctx.http.send({
-          method: 'POST',
-          path: '/api/register',
-          label: `register "${variant}" (Cyrillic look-alike) after "${account.name}"`,
-          json: { name: variant, password: 'another-password' },
-        });
+        const ex = await registerAgain(ctx, variant, `register "${variant}" (Cyrillic look-alike) after "${account.name}"`);
         expectError(ex, 409, contract);
       },
     },

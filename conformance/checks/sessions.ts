@@ -16,12 +16,10 @@ import {
   type User,
 } from '../context.js';
 import type { Contract } from '../contract.js';
-import { by, type Channel, CheckFailed, type Exchange } from '../http.js';
+import { by, CHANNELS, type Channel, CheckFailed, type Exchange } from '../http.js';
 import { type Check, Skipped } from '../runner.js';
 import { expectSessionCookie, maxAge } from './accounts.js';
 import { expectSameUser, insideWindow, me, short, successorOf, windowText } from './refresh.js';
-
-const CHANNELS: Channel[] = ['header', 'cookie'];
 
 /** The longest absolute session lifetime the suite waits out to see a session end. */
 const LIFETIME_WAIT_LIMIT_MS = 120_000;

@@ -19,14 +19,12 @@ import {
   type User,
 } from '../context.js';
 import type { Contract } from '../contract.js';
-import { type Channel, CheckFailed, type Exchange, isRecord } from '../http.js';
+import { CHANNELS, CheckFailed, type Exchange, isRecord } from '../http.js';
 import { type Check, Skipped } from '../runner.js';
 import { maxAge } from './accounts.js';
 import { summarise } from './contract.js';
 import { me, noRotationReason, short, successorOf } from './refresh.js';
 import { changePassword } from './sessions.js';
-
-const CHANNELS: Channel[] = ['header', 'cookie'];
 
 /** The longest token lifetime the suite waits out to see tokens expire. */
 const EXPIRY_WAIT_LIMIT_MS = 120_000;
