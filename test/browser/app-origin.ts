@@ -18,12 +18,17 @@ const page = `<!doctype html>
  * client/index.ts by default, `@azuma/client` in an app that installed it), and puts it on
  * `window.azuma` for the tests to drive.
  */
-export async function bundleApp(
+export function bundleApp(
   specifier = fileURLToPath(new URL('../../client/index.ts', import.meta.url)),
   fromDir = process.cwd(),
 ): Promise<string> {
+  return bundleForBrowser(`import * as azuma from ${JSON.stringify(specifier)};\nwindow.azuma = azuma;\n`, fromDir, 'js');
+}
+
+/** One ES module for the browser from `contents`, its imports resolved from `fromDir`. */
+export async function bundleForBrowser(contents: string, fromDir: string, loader: 'js' | 'ts'): Promise<string> {
   const result = await build({
-    stdin: { contents: `import * as azuma from ${JSON.stringify(specifier)};\nwindow.azuma = azuma;\n`, resolveDir: fromDir, loader: 'js' },
+    stdin: { contents, resolveDir: fromDir, loader },
     bundle: true,
     format: 'esm',
     platform: 'browser',

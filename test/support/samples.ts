@@ -8,13 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
 import type { CodeSample, Credentials } from '../../contract/index.js';
 import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { demoOptions } from '../../server/demo.js';
 import { launchChromium } from '../../tools/chromium.js';
+import { bundleForBrowser } from '../browser/app-origin.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -193,17 +193,8 @@ async function typecheckSamples(samples: readonly CodeSample[], folder: string):
 }
 
 /** The sample, origin swapped for the server's, bundled for the browser with the built client. */
-async function bundle(source: string, server: DemoServer, app: string): Promise<string> {
-  const result = await build({
-    stdin: { contents: source.replaceAll(SAMPLE_ORIGIN, server.url), resolveDir: app, loader: 'ts' },
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2022',
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
+function bundle(source: string, server: DemoServer, app: string): Promise<string> {
+  return bundleForBrowser(source.replaceAll(SAMPLE_ORIGIN, server.url), app, 'ts');
 }
 
 /**
