@@ -12,16 +12,14 @@ import { loadContract } from '../contract/index.js';
 import { sessionService } from '../server/auth/sessions.js';
 import { sessionRules } from '../server/compose.js';
 import { loadConfig } from '../server/config.js';
-import { openDatabase } from '../server/db/open.js';
-import { sessionsRepository } from '../server/db/sessions.js';
-import { usersRepository } from '../server/db/users.js';
+import { sqliteStore } from '../server/db/sqlite/store.js';
 
 const config = loadConfig(process.env);
-const db = openDatabase(config.dbPath);
+const store = sqliteStore(config.dbPath);
 const contract = loadContract();
 const { header } = contract.session;
-const sessions = sessionService(sessionsRepository(db), sessionRules(config, contract), Date.now);
-const users = usersRepository(db);
+const sessions = sessionService(store.sessions, sessionRules(config, contract), Date.now);
+const users = store.users;
 const { version } = contract;
 const headers = JSON.parse(process.env.AZUMA_BENCH_HEADERS ?? '{}') as Record<string, string>;
 
@@ -37,7 +35,7 @@ const app = Fastify({
     ],
   },
 });
-app.addHook('onClose', async () => db.close());
+app.addHook('onClose', () => store.close());
 
 app.get('/api/', async (_request, reply) => {
   reply.headers(headers);
@@ -46,8 +44,8 @@ app.get('/api/', async (_request, reply) => {
 
 app.get('/api/me', async (request, reply) => {
   const token = request.headers[header.toLowerCase()];
-  const session = typeof token === 'string' ? sessions.authenticate(token) : undefined;
-  const user = session && users.findById(session.userId);
+  const session = typeof token === 'string' ? await sessions.authenticate(token) : undefined;
+  const user = session && (await users.findById(session.userId));
   reply.headers(headers);
   if (!session || !user) return reply.code(401).send({ code: 401, message: contract.errors.get(401) });
   if (session.successor) reply.header(header, session.successor.token);

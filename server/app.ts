@@ -63,7 +63,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Past the cap Node closes new connections at once: idle sockets cannot take every descriptor.
   app.server.maxConnections = config.maxConnections;
 
-  const services = composeServices(config, contract, options, (message, details) => app.log.warn(details, message));
+  const services = await composeServices(config, contract, options, (message, details) => app.log.warn(details, message));
   app.decorate('sweepExpiredSessions', services.sweepExpiredSessions);
   app.addHook('onClose', services.close);
   for (const { name, password } of options.accounts ?? []) {
@@ -73,7 +73,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
         `cannot register the account '${name}': ${registration.outcome === 'taken' ? 'the name is taken' : registration.problem}`,
       );
     // An account to sign in to, not a signed-in session nobody holds the token of.
-    services.sessions.endAllBut(registration.signedIn.user.id, undefined);
+    await services.sessions.endAllBut(registration.signedIn.user.id, undefined);
   }
 
   await app.register(errorShape, { bodies, bodyLimit });

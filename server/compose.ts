@@ -7,11 +7,8 @@ import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './auth/password
 import { type SessionRules, type SessionService, sessionService } from './auth/sessions.js';
 import { startSweeper } from './auth/sweeper.js';
 import { type Config, ConfigError } from './config.js';
-import { loginAttemptsRepository } from './db/login-attempts.js';
-import type { Warn } from './db/migrations.js';
-import { openDatabase } from './db/open.js';
-import { sessionsRepository } from './db/sessions.js';
-import { usersRepository } from './db/users.js';
+import { openStore } from './db/open-store.js';
+import type { Store, Warn } from './db/store.js';
 import { type SessionTransport, sessionTransport } from './session-transport.js';
 
 export interface ServiceOptions {
@@ -31,6 +28,8 @@ export interface Services {
   transport: SessionTransport;
   /** Runs the expired-session sweep now; resolves to the rows deleted. */
   sweepExpiredSessions(): Promise<number>;
+  /** Resolves when the database answers; rejects while it cannot be reached. */
+  ping(): Promise<void>;
   /** Stops the sweeper and closes the database. */
   close(): Promise<void>;
 }
@@ -62,34 +61,38 @@ export function throttleRules(config: Config, overrides: ServiceOptions['throttl
 const THROTTLE_SWEEP_MS = 60_000;
 
 /** Storage → repositories → services, wired once; nothing here knows about HTTP routes. */
-export function composeServices(config: Config, contract: Contract, options: ServiceOptions = {}, warn?: Warn): Services {
+export async function composeServices(config: Config, contract: Contract, options: ServiceOptions = {}, warn?: Warn): Promise<Services> {
   const now = options.now ?? Date.now;
-  let db: ReturnType<typeof openDatabase>;
+  let store: Store;
   try {
-    db = openDatabase(config.dbPath, warn);
+    store = await openStore(config.dbPath, warn);
   } catch (error) {
     // The operator's fix is the setting (or the file it names): say which.
     throw new ConfigError(`AZUMA_DB: cannot open '${config.dbPath}': ${error instanceof Error ? error.message : String(error)}`);
   }
-  const sessionsRepo = sessionsRepository(db);
-  const sessions = sessionService(sessionsRepo, sessionRules(config, contract), now);
+  const sessions = sessionService(store.sessions, sessionRules(config, contract), now);
   const passwords = passwordHasher({
     params: options.scrypt ?? OWASP_SCRYPT,
     concurrency: config.hashConcurrency,
     queueLimit: config.hashQueueLimit,
   });
-  const sweeper = startSweeper(sessionsRepo, now, options.sweepIntervalMs ?? 10 * 60 * 1000);
-  const throttle = loginThrottle(loginAttemptsRepository(db), throttleRules(config, options.throttle), now);
-  const throttleSweeper = startSweeper(throttle, now, THROTTLE_SWEEP_MS);
+  const sweepFailed = (error: unknown) =>
+    warn?.('the sweep of expired rows failed; it runs again at its next interval', {
+      err: error instanceof Error ? error.message : String(error),
+    });
+  const sweeper = startSweeper(store.sessions, now, options.sweepIntervalMs ?? 10 * 60 * 1000, sweepFailed);
+  const throttle = loginThrottle(store.loginAttempts, throttleRules(config, options.throttle), now);
+  const throttleSweeper = startSweeper(throttle, now, THROTTLE_SWEEP_MS, sweepFailed);
   return {
-    accounts: guardedAccounts(accountService(usersRepository(db), passwords, sessions, now), throttle, passwordScreen()),
+    accounts: guardedAccounts(accountService(store.users, passwords, sessions, now), throttle, passwordScreen()),
     sessions,
     transport: sessionTransport(contract.session, config.cookieSecure, now),
     sweepExpiredSessions: () => sweeper.sweep(),
+    ping: () => store.ping(),
     async close() {
       await sweeper.stop();
       await throttleSweeper.stop();
-      db.close();
+      await store.close();
     },
   };
 }

@@ -3,7 +3,7 @@ import type { operations } from '../generated/openapi.js';
 import type { SignedIn } from './auth/accounts.js';
 import type { GuardedAccountService } from './auth/guarded-accounts.js';
 import type { SessionService } from './auth/sessions.js';
-import type { User } from './db/users.js';
+import type { User } from './db/store.js';
 import { ApiError, NO_SESSION_DETAIL } from './errors.js';
 import type { SessionTransport } from './session-transport.js';
 
@@ -73,11 +73,11 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
     },
 
     async getMe(request) {
-      return userAnswer(accounts.find(signedIn(request).userId));
+      return userAnswer(await accounts.find(signedIn(request).userId));
     },
 
     async updateMe(request) {
-      return userAnswer(accounts.updateProfile(signedIn(request).userId, request.body));
+      return userAnswer(await accounts.updateProfile(signedIn(request).userId, request.body));
     },
 
     async changePassword(request, reply) {
@@ -89,7 +89,7 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
 
     async logoutUser(request, reply) {
       const session = signedIn(request);
-      sessions.end(session.userId, session.sessionId);
+      await sessions.end(session.userId, session.sessionId);
       transport.clear(reply, session.channel);
       return ended(reply);
     },
@@ -97,7 +97,7 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
     async listSessions(request) {
       const { userId, sessionId } = signedIn(request);
       return {
-        sessions: sessions.list(userId).map((s) => ({
+        sessions: (await sessions.list(userId)).map((s) => ({
           id: s.id,
           created: iso(s.createdAt),
           // To the minute, as the contract promises (finer would only look precise), but never
@@ -113,12 +113,12 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
 
     async endOtherSessions(request, reply) {
       const { userId, sessionId } = signedIn(request);
-      sessions.endAllBut(userId, sessionId);
+      await sessions.endAllBut(userId, sessionId);
       return ended(reply);
     },
 
     async endSession(request, reply) {
-      if (!sessions.end(signedIn(request).userId, request.params.id)) throw new ApiError(404, 'you have no session with that id');
+      if (!(await sessions.end(signedIn(request).userId, request.params.id))) throw new ApiError(404, 'you have no session with that id');
       return ended(reply);
     },
   } satisfies Handlers;

@@ -12,7 +12,7 @@ declare module 'fastify' {
 }
 
 /** True when the request carries a live token the scheme's way; then request.session is set. */
-export type SchemeCheck = (request: FastifyRequest, reply: FastifyReply) => boolean;
+export type SchemeCheck = (request: FastifyRequest, reply: FastifyReply) => Promise<boolean>;
 
 /**
  * One check per securityScheme of the contract, built from the scheme itself: a cookie scheme
@@ -25,8 +25,8 @@ export function securityChecks(
   sessions: SessionService,
   transport: SessionTransport,
 ): Record<string, SchemeCheck> {
-  const accept = (request: FastifyRequest, reply: FastifyReply, channel: Channel, token: unknown) => {
-    const session = typeof token === 'string' ? sessions.authenticate(token) : undefined;
+  const accept = async (request: FastifyRequest, reply: FastifyReply, channel: Channel, token: unknown) => {
+    const session = typeof token === 'string' ? await sessions.authenticate(token) : undefined;
     if (!session) return false;
     request.session = { ...session, channel };
     if (session.successor) transport.successor(reply, channel, session.successor);
@@ -62,10 +62,16 @@ export function securityPreHandler(
   const resolved = alternatives.map((schemes) =>
     schemes.map((name) => checks[name] ?? raise(`the contract requires security scheme '${name}' but no check implements it`)),
   );
-  return (request, reply, done) => {
-    const accepted = resolved.some((schemes) => schemes.every((check) => check(request, reply)));
-    done(accepted ? undefined : new ApiError(401, NO_SESSION_DETAIL));
+  return async (request, reply) => {
+    for (const schemes of resolved) if (await allAccept(schemes, request, reply)) return;
+    throw new ApiError(401, NO_SESSION_DETAIL);
   };
+}
+
+/** In order, stopping at the first refusal, as `every` would. */
+async function allAccept(checks: SchemeCheck[], request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+  for (const check of checks) if (!(await check(request, reply))) return false;
+  return true;
 }
 
 function raise(message: string): never {

@@ -6,9 +6,7 @@ import { accountService } from '../server/auth/accounts.js';
 import type { PasswordHasher } from '../server/auth/passwords.js';
 import { sessionService } from '../server/auth/sessions.js';
 import { sessionRules } from '../server/compose.js';
-import { openDatabase } from '../server/db/open.js';
-import { sessionsRepository } from '../server/db/sessions.js';
-import { usersRepository } from '../server/db/users.js';
+import { sqliteStore } from '../server/db/sqlite/store.js';
 import { testConfig } from './support/server.js';
 
 /** A hasher that can hold one `verify` until the test releases it; a hash is the password, tagged. */
@@ -36,10 +34,10 @@ function heldHasher() {
 }
 
 function accounts() {
-  const db = openDatabase(':memory:');
-  const sessions = sessionService(sessionsRepository(db), sessionRules(testConfig(), loadContract()), Date.now);
+  const store = sqliteStore(':memory:');
+  const sessions = sessionService(store.sessions, sessionRules(testConfig(), loadContract()), Date.now);
   const held = heldHasher();
-  return { held, sessions, service: accountService(usersRepository(db), held.hasher, sessions, Date.now) };
+  return { held, sessions, service: accountService(store.users, held.hasher, sessions, Date.now) };
 }
 
 /** Registers an account that must be new, and answers its user. */
@@ -69,7 +67,7 @@ describe('accounts', () => {
     expect(changed).toBeDefined();
     release();
     expect(await racing).toBeUndefined();
-    expect(sessions.list(user.id)).toHaveLength(1);
+    expect(await sessions.list(user.id)).toHaveLength(1);
   });
 
   it('when two password changes race, then the one that verified the replaced password fails', async () => {

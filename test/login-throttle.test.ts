@@ -6,8 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { clientKey } from '../server/auth/client-address.js';
 import { loginThrottle, type ThrottleRules } from '../server/auth/login-throttle.js';
 import { type Config, ConfigError, loadConfig } from '../server/config.js';
-import { loginAttemptsRepository } from '../server/db/login-attempts.js';
-import { openDatabase } from '../server/db/open.js';
+import { loginAttemptsRepository } from '../server/db/sqlite/login-attempts.js';
+import { openDatabase } from '../server/db/sqlite/open.js';
+import { asynchronous } from '../server/db/sqlite/sync.js';
+import type { LoginAttemptsRepository } from '../server/db/store.js';
 import { responseErrors, responseHeaderErrors } from './support/contract.js';
 import { buildTestApp, manualClock } from './support/server.js';
 
@@ -211,7 +213,7 @@ describe('password change with a wrong current password', () => {
 describe('what the throttle stores', () => {
   function throttle(rules: Partial<ThrottleRules> = {}) {
     const db = openDatabase(':memory:');
-    const repo = loginAttemptsRepository(db);
+    const repo = asynchronous<LoginAttemptsRepository>(loginAttemptsRepository(db));
     const clock = manualClock();
     const service = loginThrottle(
       repo,
@@ -221,41 +223,41 @@ describe('what the throttle stores', () => {
     return { repo, clock, service };
   }
 
-  it('when thousands of names fail, then the sweep keeps the failure rows within their bound, and ended windows go', () => {
+  it('when thousands of names fail, then the sweep keeps the failure rows within their bound, and ended windows go', async () => {
     const { repo, clock, service } = throttle({ maxFailureRows: 500 });
     for (let i = 0; i < 2000; i++) {
-      service.begin(`name-${i}`, `198.51.100.${i % 200}`);
+      await service.begin(`name-${i}`, `198.51.100.${i % 200}`);
       clock.advance(10);
     }
     // A row per name and client, and one per name as a whole.
-    expect(repo.size().failures).toBe(4000);
-    while (service.deleteExpired(clock.now(), 500) > 0);
-    expect(repo.size().failures).toBe(500);
+    expect((await repo.size()).failures).toBe(4000);
+    while ((await service.deleteExpired(clock.now(), 500)) > 0);
+    expect((await repo.size()).failures).toBe(500);
     clock.advance(WINDOW_S * 1000);
-    while (service.deleteExpired(clock.now(), 500) > 0);
-    expect(repo.size().failures).toBe(0);
+    while ((await service.deleteExpired(clock.now(), 500)) > 0);
+    expect((await repo.size()).failures).toBe(0);
   });
 
-  it('when an account signs in from many clients, then it remembers only its 10 latest, each until it is no longer recent', () => {
+  it('when an account signs in from many clients, then it remembers only its 10 latest, each until it is no longer recent', async () => {
     const { repo, clock, service } = throttle();
     for (let i = 0; i < 25; i++) {
-      service.signedIn('alice', `198.51.100.${i}`);
+      await service.signedIn('alice', `198.51.100.${i}`);
       clock.advance(1000);
     }
-    expect(repo.size().clients).toBe(10);
+    expect((await repo.size()).clients).toBe(10);
     clock.advance(3_600_000);
-    while (service.deleteExpired(clock.now(), 500) > 0);
-    expect(repo.size().clients).toBe(0);
+    while ((await service.deleteExpired(clock.now(), 500)) > 0);
+    expect((await repo.size()).clients).toBe(0);
   });
 
-  it('when names come in, then what is stored is a hash of the identity key, never the name', () => {
+  it('when names come in, then what is stored is a hash of the identity key, never the name', async () => {
     const db = openDatabase(':memory:');
     const service = loginThrottle(
-      loginAttemptsRepository(db),
+      asynchronous<LoginAttemptsRepository>(loginAttemptsRepository(db)),
       { perClient: 3, perAccount: 10, windowMs: 60_000, knownClientMs: 60_000, maxFailureRows: 10 },
       Date.now,
     );
-    service.begin('my secret password', '198.51.100.1');
+    await service.begin('my secret password', '198.51.100.1');
     const rows = db.prepare('SELECT account, client FROM login_failures').all() as { account: Buffer; client: string }[];
     expect(rows.map((row) => [row.account.length, row.client]).sort()).toEqual([
       [32, ''],

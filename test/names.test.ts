@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareName } from '../contract/names.js';
 import { nameIdentity, skeleton } from '../server/auth/name-identity.js';
 import { passwordHasher } from '../server/auth/passwords.js';
-import { migrations } from '../server/db/migrations.js';
+import { migrations } from '../server/db/sqlite/migrations.js';
 import { buildTestApp, TEST_SCRYPT } from './support/server.js';
 
 const NFD = (s: string) => s.normalize('NFD');

@@ -1,5 +1,5 @@
 import { prepareName } from '../../contract/names.js';
-import type { ProfileChanges, User, UsersRepository } from '../db/users.js';
+import type { ProfileChanges, User, UsersRepository } from '../db/store.js';
 import { newObjectId } from '../ids.js';
 import { nameIdentity } from './name-identity.js';
 import type { PasswordHasher } from './passwords.js';
@@ -26,8 +26,8 @@ export interface AccountService {
    * new one; undefined for a wrong current password.
    */
   changePassword(userId: string, current: string, next: string, userAgent: string | undefined): Promise<SignedIn | undefined>;
-  updateProfile(userId: string, changes: ProfileChanges): User | undefined;
-  find(userId: string): User | undefined;
+  updateProfile(userId: string, changes: ProfileChanges): Promise<User | undefined>;
+  find(userId: string): Promise<User | undefined>;
 }
 
 export function accountService(
@@ -36,39 +36,46 @@ export function accountService(
   sessions: SessionService,
   now: () => number,
 ): AccountService {
-  const signIn = (user: User, userAgent: string | undefined): SignedIn => ({ user, session: sessions.begin(user.id, userAgent) });
   // Hashing awaits; a password change may land meanwhile. What was verified against the old hash
-  // must not begin a session after the change ended them all: checked in the same tick as begin.
-  const unchanged = (user: User) => users.findById(user.id)?.passwordHash === user.passwordHash;
+  // must not begin a session after the change ended them all: the session begins only while the
+  // stored hash is still the one verified, checked in the same transaction.
+  const signIn = async (user: User, userAgent: string | undefined): Promise<SignedIn | undefined> => {
+    const session = await sessions.begin(user.id, userAgent, user.passwordHash);
+    return session && { user, session };
+  };
   return {
     async register(name, password, userAgent) {
       const prepared = prepareName(name);
       if (!prepared.ok) return { outcome: 'refused', problem: prepared.problem };
       const { key, skeleton } = nameIdentity(name);
       // Cheap early answer for a taken name; the insert checks again in its transaction, for races.
-      if (users.nameTaken(key, skeleton)) return { outcome: 'taken' };
+      if (await users.nameTaken(key, skeleton)) return { outcome: 'taken' };
       const passwordHash = await passwords.hash(password);
       const id = newObjectId(now());
-      if (!users.insert({ id, name, nameKey: key, nameSkeleton: skeleton, passwordHash, createdAt: now() })) return { outcome: 'taken' };
-      return { outcome: 'registered', signedIn: signIn({ id, name, passwordHash, icon: null, status: null }, userAgent) };
+      if (!(await users.insert({ id, name, nameKey: key, nameSkeleton: skeleton, passwordHash, createdAt: now() })))
+        return { outcome: 'taken' };
+      const signedIn = await signIn({ id, name, passwordHash, icon: null, status: null }, userAgent);
+      // Only a password change between the insert and here can refuse it: the account is someone's now.
+      if (!signedIn) return { outcome: 'taken' };
+      return { outcome: 'registered', signedIn };
     },
 
     async login(name, password, userAgent) {
       // By the key alone, even for a name today's rules refuse: accounts registered before keep signing in.
-      const user = users.findByNameKey(nameIdentity(name).key);
+      const user = await users.findByNameKey(nameIdentity(name).key);
       // An unknown name costs one full hash too, so timing does not tell which names exist.
       const ok = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyDummy(password);
-      return user && ok && unchanged(user) ? signIn(user, userAgent) : undefined;
+      return user && ok ? signIn(user, userAgent) : undefined;
     },
 
     async changePassword(userId, current, next, userAgent) {
-      const user = users.findById(userId);
+      const user = await users.findById(userId);
       if (!user || !(await passwords.verify(current, user.passwordHash))) return undefined;
       const passwordHash = await passwords.hash(next);
-      if (!unchanged(user)) return undefined;
-      users.setPasswordHash(userId, passwordHash);
+      // Compare-and-set: a change that landed while this one hashed wins, and this one fails.
+      if (!(await users.replacePasswordHash(userId, user.passwordHash, passwordHash))) return undefined;
       // Whoever else held a session may have known the old password: every session ends.
-      sessions.endAllBut(userId, undefined);
+      await sessions.endAllBut(userId, undefined);
       return signIn({ ...user, passwordHash }, userAgent);
     },
 

@@ -1,5 +1,5 @@
 import { nameKey } from '../../contract/names.js';
-import type { ProfileChanges, User } from '../db/users.js';
+import type { ProfileChanges, User } from '../db/store.js';
 import type { AccountService, Registration, SignedIn } from './accounts.js';
 import type { PasswordScreen } from './common-passwords.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
@@ -21,8 +21,8 @@ export interface GuardedAccountService {
     userAgent: string | undefined,
     client: string,
   ): Promise<SignedIn | undefined>;
-  updateProfile(userId: string, changes: ProfileChanges): User | undefined;
-  find(userId: string): User | undefined;
+  updateProfile(userId: string, changes: ProfileChanges): Promise<User | undefined>;
+  find(userId: string): Promise<User | undefined>;
 }
 
 /** Settles a throttled attempt by what the password check found; a check that threw checked nothing. */
@@ -31,10 +31,10 @@ async function settled(attempt: LoginAttempt, check: () => Promise<SignedIn | un
   try {
     result = await check();
   } catch (error) {
-    attempt.withdrawn();
+    await attempt.withdrawn();
     throw error;
   }
-  if (result) attempt.succeeded();
+  if (result) await attempt.succeeded();
   return result;
 }
 
@@ -44,22 +44,22 @@ export function guardedAccounts(accounts: AccountService, throttle: LoginThrottl
       // Before the name is looked at: a refused password says nothing about which names are taken.
       screen.check(password, 'body/password');
       const registration = await accounts.register(name, password, userAgent);
-      if (registration.outcome === 'registered' && client !== undefined) throttle.signedIn(nameKey(name), client);
+      if (registration.outcome === 'registered' && client !== undefined) await throttle.signedIn(nameKey(name), client);
       return registration;
     },
 
     // The key is the name's identity key whether or not an account has it: names nobody has are
     // counted and locked exactly like real ones, and cost the same (no lookup decides anything here).
     login: async (name, password, userAgent, client) =>
-      settled(throttle.begin(nameKey(name), client), () => accounts.login(name, password, userAgent)),
+      settled(await throttle.begin(nameKey(name), client), () => accounts.login(name, password, userAgent)),
 
     async changePassword(userId, current, next, userAgent, client) {
       // Screened first: a refused new password costs no hash and is no guess at the current one.
       screen.check(next, 'body/newPassword');
-      const user = accounts.find(userId);
+      const user = await accounts.find(userId);
       if (!user) return undefined;
       // A stolen session guessing the current password spends the same budget as logins do.
-      return settled(throttle.begin(nameKey(user.name), client), () => accounts.changePassword(userId, current, next, userAgent));
+      return settled(await throttle.begin(nameKey(user.name), client), () => accounts.changePassword(userId, current, next, userAgent));
     },
 
     updateProfile: (userId, changes) => accounts.updateProfile(userId, changes),

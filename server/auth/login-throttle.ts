@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { LoginAttemptsRepository } from '../db/login-attempts.js';
+import type { AttemptState, LoginAttemptsRepository } from '../db/store.js';
 import { clientKey } from './client-address.js';
 
 export interface ThrottleRules {
@@ -21,8 +21,6 @@ export const KNOWN_CLIENT_MS = 30 * 24 * 60 * 60 * 1000;
 const KNOWN_CLIENTS_PER_ACCOUNT = 10;
 /** 100,000 rows of about 80 bytes: a few MiB at most, whatever names attackers try. */
 export const MAX_FAILURE_ROWS = 100_000;
-/** The row that counts the account as a whole, beside one row per client. */
-const WHOLE_ACCOUNT = '';
 
 /** The account is locked for this client: answered 429 with Retry-After. */
 export class LoginLockedError extends Error {
@@ -35,9 +33,9 @@ export class LoginLockedError extends Error {
 /** One attempt, counted as a failure from the start; settle it when it turns out otherwise. */
 export interface LoginAttempt {
   /** The password was right: this client's failures are forgotten and the account knows it. */
-  succeeded(): void;
+  succeeded(): Promise<void>;
   /** No password was checked (the server was busy): the attempt does not count. */
-  withdrawn(): void;
+  withdrawn(): Promise<void>;
 }
 
 export interface LoginThrottle {
@@ -47,17 +45,17 @@ export interface LoginThrottle {
    * account is locked for the client. The attempt is counted at once, so concurrent guesses
    * cannot all slip past the check while their hashes run.
    */
-  begin(identityKey: string, address: string): LoginAttempt;
+  begin(identityKey: string, address: string): Promise<LoginAttempt>;
   /** A sign-in without a guess (a registration): the account knows this client from now on. */
-  signedIn(identityKey: string, address: string): void;
+  signedIn(identityKey: string, address: string): Promise<void>;
   /** Deletes what no longer counts, at most `limit` rows of each kind; returns how many went. */
-  deleteExpired(now: number, limit: number): number;
+  deleteExpired(now: number, limit: number): Promise<number>;
 }
 
 /** Names become opaque keys: a password typed into the name field is never stored readable. */
 const accountId = (identityKey: string) => createHash('sha256').update(identityKey).digest();
 
-const SETTLED: LoginAttempt = { succeeded() {}, withdrawn() {} };
+const SETTLED: LoginAttempt = { succeeded: async () => {}, withdrawn: async () => {} };
 
 /**
  * Counts failed sign-ins per account identity (names nobody has alike, so the answers never tell
@@ -69,56 +67,38 @@ export function loginThrottle(repo: LoginAttemptsRepository, rules: ThrottleRule
   const off = rules.perClient === 0 && rules.perAccount === 0;
 
   /** When the lock for this client lifts, or undefined when there is none. */
-  const lockedUntil = (account: Buffer, client: string, at: number): number | undefined => {
+  const lockedUntil = (at: number, { own, all, lastSignIn }: AttemptState): number | undefined => {
     const ends: number[] = [];
-    const own = rules.perClient > 0 ? repo.failures(account, client, at) : undefined;
-    if (own && own.failures >= rules.perClient) ends.push(own.windowEndsAt);
-    const all = rules.perAccount > 0 ? repo.failures(account, WHOLE_ACCOUNT, at) : undefined;
-    if (all && all.failures >= rules.perAccount) {
-      const known = repo.lastSignIn(account, client);
-      if (known === undefined || at - known > rules.knownClientMs) ends.push(all.windowEndsAt);
+    if (rules.perClient > 0 && own && own.failures >= rules.perClient) ends.push(own.windowEndsAt);
+    if (rules.perAccount > 0 && all && all.failures >= rules.perAccount) {
+      if (lastSignIn === undefined || at - lastSignIn > rules.knownClientMs) ends.push(all.windowEndsAt);
     }
     return ends.length > 0 ? Math.max(...ends) : undefined;
   };
 
   return {
-    begin(identityKey, address) {
+    async begin(identityKey, address) {
       if (off) return SETTLED;
       const account = accountId(identityKey);
       const client = clientKey(address);
       const at = now();
-      repo.atomically(() => {
-        const until = lockedUntil(account, client, at);
-        if (until !== undefined) throw new LoginLockedError(Math.max(1, Math.ceil((until - at) / 1000)));
-        const windowEndsAt = at + rules.windowMs;
-        if (rules.perClient > 0) repo.addFailure(account, client, at, windowEndsAt);
-        if (rules.perAccount > 0) repo.addFailure(account, WHOLE_ACCOUNT, at, windowEndsAt);
-      });
+      const until = await repo.begin(account, client, at, at + rules.windowMs, (state) => lockedUntil(at, state));
+      if (until !== undefined) throw new LoginLockedError(Math.max(1, Math.ceil((until - at) / 1000)));
       let settled = false;
-      const settle = (work: () => void) => {
+      const settle = async (work: () => Promise<void>) => {
         if (settled) return;
         settled = true;
-        repo.atomically(work);
+        await work();
       };
       return {
-        succeeded: () =>
-          settle(() => {
-            repo.clearFailures(account, client);
-            // The account as a whole keeps counting: the attackers elsewhere have not stopped.
-            repo.removeFailure(account, WHOLE_ACCOUNT, now());
-            repo.recordSignIn(account, client, now(), KNOWN_CLIENTS_PER_ACCOUNT);
-          }),
-        withdrawn: () =>
-          settle(() => {
-            repo.removeFailure(account, client, now());
-            repo.removeFailure(account, WHOLE_ACCOUNT, now());
-          }),
+        succeeded: () => settle(() => repo.succeeded(account, client, now(), KNOWN_CLIENTS_PER_ACCOUNT)),
+        withdrawn: () => settle(() => repo.withdrawn(account, client, now())),
       };
     },
 
-    signedIn(identityKey, address) {
+    async signedIn(identityKey, address) {
       if (off) return;
-      repo.recordSignIn(accountId(identityKey), clientKey(address), now(), KNOWN_CLIENTS_PER_ACCOUNT);
+      await repo.recordSignIn(accountId(identityKey), clientKey(address), now(), KNOWN_CLIENTS_PER_ACCOUNT);
     },
 
     deleteExpired: (at, limit) => repo.deleteExpired(at, at - rules.knownClientMs, limit, rules.maxFailureRows),

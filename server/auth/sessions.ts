@@ -1,4 +1,4 @@
-import type { SessionSummary, SessionsRepository } from '../db/sessions.js';
+import type { SessionSummary, SessionsRepository } from '../db/store.js';
 import { newObjectId } from '../ids.js';
 import { hashToken, newRotationSalt, newToken, successorToken } from './tokens.js';
 
@@ -18,16 +18,19 @@ export interface AuthenticatedSession {
 export type { SessionSummary };
 
 export interface SessionService {
-  /** A new session for the user, with its first token; ends the user's oldest beyond the cap. */
-  begin(userId: string, userAgent: string | undefined): IssuedSession;
+  /**
+   * A new session for the user, with its first token; ends the user's oldest beyond the cap.
+   * Undefined when the user's password is no longer `passwordHash`, the one just verified.
+   */
+  begin(userId: string, userAgent: string | undefined, passwordHash: string): Promise<IssuedSession | undefined>;
   /** The session a presented token opens, refreshing it when due; undefined when it opens none. */
-  authenticate(token: string): AuthenticatedSession | undefined;
+  authenticate(token: string): Promise<AuthenticatedSession | undefined>;
   /** The user's live sessions, newest first. */
-  list(userId: string): SessionSummary[];
+  list(userId: string): Promise<SessionSummary[]>;
   /** Ends one of the user's sessions; false when the user has no such session. */
-  end(userId: string, sessionId: string): boolean;
+  end(userId: string, sessionId: string): Promise<boolean>;
   /** Ends every session of the user but `keep` (every one when undefined). */
-  endAllBut(userId: string, keep: string | undefined): number;
+  endAllBut(userId: string, keep: string | undefined): Promise<number>;
 }
 
 export interface SessionRules {
@@ -51,29 +54,30 @@ const USER_AGENT_LENGTH = 256;
 export function sessionService(repo: SessionsRepository, rules: SessionRules, now: () => number): SessionService {
   const ttlMs = rules.ttlSeconds * 1000;
   return {
-    begin(userId, userAgent) {
+    async begin(userId, userAgent, passwordHash) {
       const at = now();
       const token = newToken();
       const endsAt = at + rules.maxAgeSeconds * 1000;
       const expiresAt = Math.min(at + ttlMs, endsAt);
-      repo.begin(
+      const begun = await repo.begin(
         { id: newObjectId(at), userId, createdAt: at, lastUsedAt: at, endsAt, userAgent: userAgent?.slice(0, USER_AGENT_LENGTH) ?? null },
         { tokenHash: hashToken(token), expiresAt, rotationSalt: newRotationSalt() },
         rules.perUser,
+        passwordHash,
       );
-      return { token, expiresAt };
+      return begun ? { token, expiresAt } : undefined;
     },
 
-    authenticate(token) {
+    async authenticate(token) {
       // Shape first: a malformed or oversized value never reaches hashing or the database.
       if (!rules.tokenPattern.test(token)) return undefined;
       const at = now();
       const tokenHash = hashToken(token);
-      const live = repo.findLive(tokenHash, at);
+      const live = await repo.findLive(tokenHash, at);
       if (!live) return undefined;
       const { session } = live;
       // Most requests come within the minute: they read, and write nothing.
-      if (at - session.lastUsedAt >= LAST_USED_RESOLUTION_MS) repo.touch(session.id, at, LAST_USED_RESOLUTION_MS);
+      if (at - session.lastUsedAt >= LAST_USED_RESOLUTION_MS) await repo.touch(session.id, at, LAST_USED_RESOLUTION_MS);
       const authenticated = { userId: session.userId, sessionId: session.id };
       if (live.expiresAt - at > rules.refreshWindowMs) return authenticated;
       // A token that already lives to the session's absolute end has no successor: it could not
@@ -81,7 +85,7 @@ export function sessionService(repo: SessionsRepository, rules: SessionRules, no
       if (live.expiresAt >= session.endsAt) return authenticated;
       const successorExpiry = Math.min(at + ttlMs, session.endsAt);
       const successor = successorToken(token, live.rotationSalt);
-      const stored = repo.rotate(session.id, tokenHash, {
+      const stored = await repo.rotate(session.id, tokenHash, {
         tokenHash: hashToken(successor),
         expiresAt: successorExpiry,
         rotationSalt: newRotationSalt(),

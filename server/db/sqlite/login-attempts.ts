@@ -1,43 +1,11 @@
+import type { AttemptState, FailureCount, LoginAttemptsRepository } from '../store.js';
 import type { Db } from './open.js';
+import type { Sync } from './sync.js';
 
-/** The failures counted in one live window. */
-export interface FailureCount {
-  failures: number;
-  /** ms since epoch: the count starts over after it. */
-  windowEndsAt: number;
-}
+/** The row that counts the account as a whole, beside one row per client. */
+const WHOLE_ACCOUNT = '';
 
-/**
- * Storage for per-account brute-force protection: failure counts per (account, client) and the
- * clients that signed in to an account. Accounts are opaque keys (a hash of the name's identity
- * key); `client` '' stands for the account as a whole. In a table, not in process memory, so that
- * several servers sharing one database would share one budget per account.
- */
-export interface LoginAttemptsRepository {
-  /** Runs `work` in one transaction: no other attempt's counting interleaves with what it reads. */
-  atomically<T>(work: () => T): T;
-  /** The count of a live window, or undefined when there is none. */
-  failures(account: Buffer, client: string, now: number): FailureCount | undefined;
-  /** Counts one failure in the live window, or in a new one ending at `windowEndsAt`. */
-  addFailure(account: Buffer, client: string, now: number, windowEndsAt: number): void;
-  /** Takes one counted failure back. */
-  removeFailure(account: Buffer, client: string, now: number): void;
-  /** Forgets the failures of (account, client). */
-  clearFailures(account: Buffer, client: string): void;
-  /** When `client` last signed in to the account, if it ever did. */
-  lastSignIn(account: Buffer, client: string): number | undefined;
-  /** Records a sign-in from `client`, keeping only the `keep` latest clients of the account. */
-  recordSignIn(account: Buffer, client: string, at: number, keep: number): void;
-  /**
-   * Deletes ended windows and sign-ins older than `signedInBefore`, at most `limit` rows each, then
-   * failure rows beyond `maxFailureRows`, those whose windows end first; returns how many went.
-   */
-  deleteExpired(now: number, signedInBefore: number, limit: number, maxFailureRows: number): number;
-  /** Rows held, for the bound's tests and operators' curiosity. */
-  size(): { failures: number; clients: number };
-}
-
-export function loginAttemptsRepository(db: Db): LoginAttemptsRepository {
+export function loginAttemptsRepository(db: Db): Sync<LoginAttemptsRepository> {
   const failures = db.prepare<[Buffer, string, number], FailureCount>(
     'SELECT failures, window_ends AS windowEndsAt FROM login_failures WHERE account = ? AND client = ? AND window_ends > ?',
   );
@@ -83,23 +51,43 @@ export function loginAttemptsRepository(db: Db): LoginAttemptsRepository {
      )`,
   );
 
-  const removeFailure = db.transaction((account: Buffer, client: string, now: number) => {
+  const removeFailure = (account: Buffer, client: string, now: number) => {
     decrement.run(account, client, now);
     clearEmpty.run(account, client);
-  });
-  const recordSignIn = db.transaction((account: Buffer, client: string, at: number, keep: number) => {
+  };
+  const recordSignIn = (account: Buffer, client: string, at: number, keep: number) => {
     upsertSignIn.run(account, client, at);
     keepLatest.run(account, account, keep);
+  };
+  const begin = db.transaction(
+    (account: Buffer, client: string, now: number, windowEnds: number, lockedUntil: (state: AttemptState) => number | undefined) => {
+      const until = lockedUntil({
+        own: failures.get(account, client, now),
+        all: failures.get(account, WHOLE_ACCOUNT, now),
+        lastSignIn: lastSignIn.get(account, client)?.at,
+      });
+      if (until !== undefined) return until;
+      addFailure.run({ account, client, now, windowEnds });
+      addFailure.run({ account, client: WHOLE_ACCOUNT, now, windowEnds });
+      return undefined;
+    },
+  );
+  const succeeded = db.transaction((account: Buffer, client: string, now: number, keep: number) => {
+    clear.run(account, client);
+    // The account as a whole keeps counting: the attackers elsewhere have not stopped.
+    removeFailure(account, WHOLE_ACCOUNT, now);
+    recordSignIn(account, client, now, keep);
+  });
+  const withdrawn = db.transaction((account: Buffer, client: string, now: number) => {
+    removeFailure(account, client, now);
+    removeFailure(account, WHOLE_ACCOUNT, now);
   });
 
   return {
-    atomically: (work) => db.transaction(work)(),
-    failures: (account, client, now) => failures.get(account, client, now),
-    addFailure: (account, client, now, windowEnds) => void addFailure.run({ account, client, now, windowEnds }),
-    removeFailure: (account, client, now) => removeFailure(account, client, now),
-    clearFailures: (account, client) => void clear.run(account, client),
-    lastSignIn: (account, client) => lastSignIn.get(account, client)?.at,
-    recordSignIn: (account, client, at, keep) => recordSignIn(account, client, at, keep),
+    begin: (account, client, now, windowEnds, lockedUntil) => begin.immediate(account, client, now, windowEnds, lockedUntil),
+    succeeded: (account, client, now, keep) => succeeded.immediate(account, client, now, keep),
+    withdrawn: (account, client, now) => withdrawn.immediate(account, client, now),
+    recordSignIn: db.transaction(recordSignIn),
     deleteExpired(now, signedInBefore, limit, maxFailureRows) {
       let deleted = deleteEndedWindows.run(now, limit).changes + deleteOldSignIns.run(signedInBefore, limit).changes;
       const surplus = countFailures.get()!.n - maxFailureRows;

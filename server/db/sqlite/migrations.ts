@@ -1,8 +1,6 @@
+import type { Warn } from '../store.js';
 import { recomputeNameIdentities } from './name-identities.js';
 import type { Db } from './open.js';
-
-/** Says something the operator should know, with fields for the log line. */
-export type Warn = (message: string, details: Record<string, unknown>) => void;
 
 /** SQL, or a step that needs code (and may warn the operator) for what SQL cannot compute. */
 export type Migration = string | ((db: Db, warn: Warn) => void);

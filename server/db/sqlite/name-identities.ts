@@ -2,8 +2,8 @@
 // Names registered under the older rules keep working: their key is computed by the same
 // mappings (a name the rules would now refuse still gets one), and accounts that now share a
 // key or a skeleton are reported, never merged or refused.
-import { nameIdentity } from '../auth/name-identity.js';
-import type { Warn } from './migrations.js';
+import { nameIdentity } from '../../auth/name-identity.js';
+import type { Warn } from '../store.js';
 import type { Db } from './open.js';
 
 interface Account {

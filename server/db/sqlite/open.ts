@@ -1,7 +1,8 @@
 import { closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { migrations, type Warn } from './migrations.js';
+import type { Warn } from '../store.js';
+import { migrations } from './migrations.js';
 
 export type Db = Database.Database;
 

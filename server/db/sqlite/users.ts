@@ -1,48 +1,10 @@
+import type { NewUser, User, UsersRepository } from '../store.js';
 import type { Db } from './open.js';
-
-/** An account as the services see it. */
-export interface User {
-  id: string;
-  name: string;
-  /** PHC string of the password's scrypt hash. */
-  passwordHash: string;
-  icon: string | null;
-  status: string | null;
-}
-
-export interface NewUser {
-  id: string;
-  name: string;
-  /** The identity two names share when they are one account. */
-  nameKey: string;
-  /** The identity two names share when they look alike. */
-  nameSkeleton: string;
-  passwordHash: string;
-  createdAt: number;
-}
-
-/** Profile fields to change; a field left out keeps its value. */
-export interface ProfileChanges {
-  icon?: string | null;
-  status?: string | null;
-}
-
-export interface UsersRepository {
-  /** Inserts the user; false when an account has its name key or its skeleton. */
-  insert(user: NewUser): boolean;
-  /** Whether an account has this name key or this skeleton. */
-  nameTaken(nameKey: string, nameSkeleton: string): boolean;
-  setPasswordHash(id: string, passwordHash: string): void;
-  /** Applies the changes and returns the user as stored now. */
-  updateProfile(id: string, changes: ProfileChanges): User | undefined;
-  /** The oldest account with this key: accounts registered under older rules may share one. */
-  findByNameKey(nameKey: string): User | undefined;
-  findById(id: string): User | undefined;
-}
+import type { Sync } from './sync.js';
 
 const COLUMNS = 'id, name, password_hash AS passwordHash, icon, status';
 
-export function usersRepository(db: Db): UsersRepository {
+export function usersRepository(db: Db): Sync<UsersRepository> {
   const insert = db.prepare<NewUser>(
     `INSERT INTO users (id, name, name_key, name_skeleton, password_hash, created_at)
      VALUES (@id, @name, @nameKey, @nameSkeleton, @passwordHash, @createdAt)`,
@@ -57,7 +19,7 @@ export function usersRepository(db: Db): UsersRepository {
   const insertIfFree = db.transaction((user: NewUser) => !nameTaken(user.nameKey, user.nameSkeleton) && insert.run(user).changes === 1);
   const byNameKey = db.prepare<[string], User>(`SELECT ${COLUMNS} FROM users WHERE name_key = ? ORDER BY created_at, id LIMIT 1`);
   const byId = db.prepare<[string], User>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
-  const setPasswordHash = db.prepare<[string, string]>('UPDATE users SET password_hash = ? WHERE id = ?');
+  const replaceHash = db.prepare<[string, string, string]>('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?');
   // A flag per field: left out keeps the stored value, null clears it.
   const updateProfile = db.prepare<{ id: string; setIcon: number; icon: string | null; setStatus: number; status: string | null }>(
     `UPDATE users SET icon = CASE WHEN @setIcon THEN @icon ELSE icon END,
@@ -67,7 +29,7 @@ export function usersRepository(db: Db): UsersRepository {
   return {
     insert: (user) => insertIfFree.immediate(user),
     nameTaken,
-    setPasswordHash: (id, passwordHash) => void setPasswordHash.run(passwordHash, id),
+    replacePasswordHash: (id, current, next) => replaceHash.run(next, id, current).changes === 1,
     updateProfile: (id, changes) => {
       updateProfile.run({
         id,

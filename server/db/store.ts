@@ -1,0 +1,175 @@
+// What the services need from storage, whatever engine holds it. Every method is asynchronous,
+// so an engine across the network (PostgreSQL) fits as well as one in the process (SQLite); each
+// method is one atomic step, enforced by the database rather than by this process's memory, so
+// several server processes sharing one database keep the same rules.
+
+/** Says something the operator should know, with fields for the log line. */
+export type Warn = (message: string, details: Record<string, unknown>) => void;
+
+/** An account as the services see it. */
+export interface User {
+  id: string;
+  name: string;
+  /** PHC string of the password's scrypt hash. */
+  passwordHash: string;
+  icon: string | null;
+  status: string | null;
+}
+
+export interface NewUser {
+  id: string;
+  name: string;
+  /** The identity two names share when they are one account. */
+  nameKey: string;
+  /** The identity two names share when they look alike. */
+  nameSkeleton: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+/** Profile fields to change; a field left out keeps its value. */
+export interface ProfileChanges {
+  icon?: string | null;
+  status?: string | null;
+}
+
+export interface UsersRepository {
+  /**
+   * Inserts the user; false when an account has its name key or its skeleton. Of concurrent
+   * inserts of one name, on any number of servers, exactly one succeeds.
+   */
+  insert(user: NewUser): Promise<boolean>;
+  /** Whether an account has this name key or this skeleton. */
+  nameTaken(nameKey: string, nameSkeleton: string): Promise<boolean>;
+  /** Replaces the hash only while it is still `current`; false when it changed meanwhile (or the user is gone). */
+  replacePasswordHash(id: string, current: string, next: string): Promise<boolean>;
+  /** Applies the changes and returns the user as stored now. */
+  updateProfile(id: string, changes: ProfileChanges): Promise<User | undefined>;
+  /** The oldest account with this key: accounts registered under older rules may share one. */
+  findByNameKey(nameKey: string): Promise<User | undefined>;
+  findById(id: string): Promise<User | undefined>;
+}
+
+/** A session as the services see it: one login and its chain of tokens. */
+export interface StoredSession {
+  id: string;
+  userId: string;
+  createdAt: number;
+  lastUsedAt: number;
+  /** The absolute end: no token of the session outlives it. */
+  endsAt: number;
+  userAgent: string | null;
+}
+
+/** A live token with the session it belongs to. */
+export interface LiveToken {
+  session: StoredSession;
+  expiresAt: number;
+  /** With the token, derives its one successor. */
+  rotationSalt: Buffer;
+}
+
+/** A live session with the expiry of its newest token, for the session list. */
+export interface SessionSummary extends StoredSession {
+  expiresAt: number;
+}
+
+export interface NewToken {
+  tokenHash: Buffer;
+  expiresAt: number;
+  rotationSalt: Buffer;
+}
+
+export interface SessionsRepository {
+  /**
+   * Stores a new session with its first token, but only while the user's password hash is still
+   * `passwordHash` (what was verified); first ends the user's oldest sessions so that at most
+   * `cap` stay live. False when the password changed meanwhile: a session begun on the old
+   * password would outlive the change that ended them all.
+   */
+  begin(session: StoredSession, token: NewToken, cap: number, passwordHash: string): Promise<boolean>;
+  /** The live token with this hash, in a live session, if any. */
+  findLive(tokenHash: Buffer, now: number): Promise<LiveToken | undefined>;
+  /**
+   * Adds `successor` to the session unless its hash exists already, keeps only it and the token
+   * it succeeds (`predecessorHash`), and returns the successor's expiry. Successors are derived
+   * from their predecessor, so this keeps a token to one successor however often, and however
+   * concurrently, it is refreshed; and a session to two tokens however fast it rotates.
+   * Undefined when the session ended meanwhile, also when it ends concurrently on another server.
+   */
+  rotate(sessionId: string, predecessorHash: Buffer, successor: NewToken): Promise<{ expiresAt: number } | undefined>;
+  /** Records a use, at most once per `resolutionMs`. */
+  touch(sessionId: string, now: number, resolutionMs: number): Promise<void>;
+  /** The user's live sessions, newest first. */
+  listLive(userId: string, now: number): Promise<SessionSummary[]>;
+  /** Ends one session of the user; false when the user has no such session. */
+  end(userId: string, sessionId: string): Promise<boolean>;
+  /** Ends every session of the user but `keep` (all of them when undefined); returns how many. */
+  endAllBut(userId: string, keep: string | undefined): Promise<number>;
+  /** Deletes expired tokens, and sessions past their end or left without tokens, at most `limit` rows each; returns how many went. */
+  deleteExpired(now: number, limit: number): Promise<number>;
+}
+
+/** The failures counted in one live window. */
+export interface FailureCount {
+  failures: number;
+  /** ms since epoch: the count starts over after it. */
+  windowEndsAt: number;
+}
+
+/** What an attempt's lock decision reads, all in the attempt's transaction. */
+export interface AttemptState {
+  /** The live window of this account and client. */
+  own: FailureCount | undefined;
+  /** The live window of the account as a whole. */
+  all: FailureCount | undefined;
+  /** When this client last signed in to the account, if it ever did. */
+  lastSignIn: number | undefined;
+}
+
+/**
+ * Storage for per-account brute-force protection: failure counts per (account, client) and the
+ * clients that signed in to an account. Accounts are opaque keys (a hash of the name's identity
+ * key). In the database, not in process memory, so that servers sharing one database share one
+ * budget per account.
+ */
+export interface LoginAttemptsRepository {
+  /**
+   * One attempt, atomically: reads the state, asks `lockedUntil`, and when it finds no lock counts
+   * a failure for the client and for the account as a whole (in windows ending at `windowEndsAt`
+   * when none is live). Resolves to the lock's end, or undefined when the attempt was counted.
+   * Concurrent attempts on one account, from any server, are counted one after another.
+   */
+  begin(
+    account: Buffer,
+    client: string,
+    now: number,
+    windowEndsAt: number,
+    lockedUntil: (state: AttemptState) => number | undefined,
+  ): Promise<number | undefined>;
+  /** The password was right: the client's failures are forgotten, one of the account's taken back, and the sign-in recorded (the `keep` latest clients kept). */
+  succeeded(account: Buffer, client: string, now: number, keep: number): Promise<void>;
+  /** No password was checked: the attempt's two failures are taken back. */
+  withdrawn(account: Buffer, client: string, now: number): Promise<void>;
+  /** Records a sign-in from `client`, keeping only the `keep` latest clients of the account. */
+  recordSignIn(account: Buffer, client: string, at: number, keep: number): Promise<void>;
+  /**
+   * Deletes ended windows and sign-ins older than `signedInBefore`, at most `limit` rows each, then
+   * failure rows beyond `maxFailureRows`, those whose windows end first; returns how many went.
+   */
+  deleteExpired(now: number, signedInBefore: number, limit: number, maxFailureRows: number): Promise<number>;
+  /** Rows held, for the bound's tests and operators' curiosity. */
+  size(): Promise<{ failures: number; clients: number }>;
+}
+
+/** One database, opened and migrated: the repositories over it. */
+export interface Store {
+  /** Which engine, for logs and health answers. */
+  readonly engine: 'sqlite' | 'postgres';
+  users: UsersRepository;
+  sessions: SessionsRepository;
+  loginAttempts: LoginAttemptsRepository;
+  /** Resolves when the database answers a trivial query; rejects when it cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
