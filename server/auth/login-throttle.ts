@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AttemptState, LoginAttemptsRepository } from '../db/store.js';
+import type { LoginAttemptsRepository } from '../db/store.js';
 import { clientKey } from './client-address.js';
 
 export interface ThrottleRules {
@@ -66,23 +66,13 @@ const SETTLED: LoginAttempt = { succeeded: async () => {}, withdrawn: async () =
 export function loginThrottle(repo: LoginAttemptsRepository, rules: ThrottleRules, now: () => number): LoginThrottle {
   const off = rules.perClient === 0 && rules.perAccount === 0;
 
-  /** When the lock for this client lifts, or undefined when there is none. */
-  const lockedUntil = (at: number, { own, all, lastSignIn }: AttemptState): number | undefined => {
-    const ends: number[] = [];
-    if (rules.perClient > 0 && own && own.failures >= rules.perClient) ends.push(own.windowEndsAt);
-    if (rules.perAccount > 0 && all && all.failures >= rules.perAccount) {
-      if (lastSignIn === undefined || at - lastSignIn > rules.knownClientMs) ends.push(all.windowEndsAt);
-    }
-    return ends.length > 0 ? Math.max(...ends) : undefined;
-  };
-
   return {
     async begin(identityKey, address) {
       if (off) return SETTLED;
       const account = accountId(identityKey);
       const client = clientKey(address);
       const at = now();
-      const until = await repo.begin(account, client, at, at + rules.windowMs, (state) => lockedUntil(at, state));
+      const until = await repo.begin(account, client, at, at + rules.windowMs, rules);
       if (until !== undefined) throw new LoginLockedError(Math.max(1, Math.ceil((until - at) / 1000)));
       let settled = false;
       const settle = async (work: () => Promise<void>) => {

@@ -1,3 +1,5 @@
+import type { LockRules } from './attempt-lock.js';
+
 // What the services need from storage, whatever engine holds it. Every method is asynchronous,
 // so an engine across the network (PostgreSQL) fits as well as one in the process (SQLite); each
 // method is one atomic step, enforced by the database rather than by this process's memory, so
@@ -135,18 +137,12 @@ export interface AttemptState {
  */
 export interface LoginAttemptsRepository {
   /**
-   * One attempt, atomically: reads the state, asks `lockedUntil`, and when it finds no lock counts
+   * One attempt, atomically: reads the state, applies `lockEnd` (attempt-lock.ts) with `rules`, and when it finds no lock counts
    * a failure for the client and for the account as a whole (in windows ending at `windowEndsAt`
    * when none is live). Resolves to the lock's end, or undefined when the attempt was counted.
    * Concurrent attempts on one account, from any server, are counted one after another.
    */
-  begin(
-    account: Buffer,
-    client: string,
-    now: number,
-    windowEndsAt: number,
-    lockedUntil: (state: AttemptState) => number | undefined,
-  ): Promise<number | undefined>;
+  begin(account: Buffer, client: string, now: number, windowEndsAt: number, rules: LockRules): Promise<number | undefined>;
   /** The password was right: the client's failures are forgotten, one of the account's taken back, and the sign-in recorded (the `keep` latest clients kept). */
   succeeded(account: Buffer, client: string, now: number, keep: number): Promise<void>;
   /** No password was checked: the attempt's two failures are taken back. */

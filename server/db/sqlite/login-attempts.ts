@@ -1,4 +1,5 @@
-import type { AttemptState, FailureCount, LoginAttemptsRepository } from '../store.js';
+import { type LockRules, lockEnd } from '../attempt-lock.js';
+import type { FailureCount, LoginAttemptsRepository } from '../store.js';
 import type { Db } from './open.js';
 import type { Sync } from './sync.js';
 
@@ -59,19 +60,17 @@ export function loginAttemptsRepository(db: Db): Sync<LoginAttemptsRepository> {
     upsertSignIn.run(account, client, at);
     keepLatest.run(account, account, keep);
   };
-  const begin = db.transaction(
-    (account: Buffer, client: string, now: number, windowEnds: number, lockedUntil: (state: AttemptState) => number | undefined) => {
-      const until = lockedUntil({
-        own: failures.get(account, client, now),
-        all: failures.get(account, WHOLE_ACCOUNT, now),
-        lastSignIn: lastSignIn.get(account, client)?.at,
-      });
-      if (until !== undefined) return until;
-      addFailure.run({ account, client, now, windowEnds });
-      addFailure.run({ account, client: WHOLE_ACCOUNT, now, windowEnds });
-      return undefined;
-    },
-  );
+  const begin = db.transaction((account: Buffer, client: string, now: number, windowEnds: number, rules: LockRules) => {
+    const until = lockEnd(rules, now, {
+      own: failures.get(account, client, now),
+      all: failures.get(account, WHOLE_ACCOUNT, now),
+      lastSignIn: lastSignIn.get(account, client)?.at,
+    });
+    if (until !== undefined) return until;
+    addFailure.run({ account, client, now, windowEnds });
+    addFailure.run({ account, client: WHOLE_ACCOUNT, now, windowEnds });
+    return undefined;
+  });
   const succeeded = db.transaction((account: Buffer, client: string, now: number, keep: number) => {
     clear.run(account, client);
     // The account as a whole keeps counting: the attackers elsewhere have not stopped.
@@ -84,7 +83,7 @@ export function loginAttemptsRepository(db: Db): Sync<LoginAttemptsRepository> {
   });
 
   return {
-    begin: (account, client, now, windowEnds, lockedUntil) => begin.immediate(account, client, now, windowEnds, lockedUntil),
+    begin: (account, client, now, windowEnds, rules) => begin.immediate(account, client, now, windowEnds, rules),
     succeeded: (account, client, now, keep) => succeeded.immediate(account, client, now, keep),
     withdrawn: (account, client, now) => withdrawn.immediate(account, client, now),
     recordSignIn: db.transaction(recordSignIn),
