@@ -40,14 +40,24 @@ export function sessionsRepository(db: Db): Sync<SessionsRepository> {
   );
   const end = db.prepare<[string, string]>('DELETE FROM sessions WHERE user_id = ? AND id = ?');
   const endAllBut = db.prepare<[string, string]>('DELETE FROM sessions WHERE user_id = ? AND id != ?');
-  const deleteExpiredTokens = db.prepare<[number, number]>(
-    'DELETE FROM session_tokens WHERE id IN (SELECT id FROM session_tokens WHERE expires_at <= ? LIMIT ?)',
+  // The sessions whose tokens a batch deleted are the only ones it can leave without tokens: they
+  // are checked by id, so a sweep never scans the live sessions (a million of them cost a full
+  // table scan per batch before). One left behind by a crash between the two ends with ends_at.
+  const deleteExpiredTokens = db.prepare<[number, number], { sessionId: string }>(
+    'DELETE FROM session_tokens WHERE id IN (SELECT id FROM session_tokens WHERE expires_at <= ? LIMIT ?) RETURNING session_id AS sessionId',
+  );
+  const deleteIfTokenless = db.prepare<[string, string]>(
+    'DELETE FROM sessions WHERE id = ? AND NOT EXISTS (SELECT 1 FROM session_tokens WHERE session_id = ?)',
   );
   const deleteEndedSessions = db.prepare<[number, number]>(
-    `DELETE FROM sessions WHERE id IN (
-       SELECT id FROM sessions s WHERE s.ends_at <= ? OR NOT EXISTS (SELECT 1 FROM session_tokens t WHERE t.session_id = s.id) LIMIT ?
-     )`,
+    'DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE ends_at <= ? LIMIT ?)',
   );
+  const deleteExpired = db.transaction((now: number, limit: number) => {
+    const tokens = deleteExpiredTokens.all(now, limit);
+    let deleted = tokens.length;
+    for (const id of new Set(tokens.map((row) => row.sessionId))) deleted += deleteIfTokenless.run(id, id).changes;
+    return deleted + deleteEndedSessions.run(now, limit).changes;
+  });
 
   const begin = db.transaction((session: StoredSession, token: NewToken, cap: number, passwordHash: string) => {
     if (!passwordIs.get(session.userId, passwordHash)) return false;
@@ -76,6 +86,6 @@ export function sessionsRepository(db: Db): Sync<SessionsRepository> {
     listLive: (userId, now) => listLive.all(userId, now, now),
     end: (userId, sessionId) => end.run(userId, sessionId).changes > 0,
     endAllBut: (userId, keep) => endAllBut.run(userId, keep ?? '').changes,
-    deleteExpired: (now, limit) => deleteExpiredTokens.run(now, limit).changes + deleteEndedSessions.run(now, limit).changes,
+    deleteExpired: (now, limit) => deleteExpired(now, limit),
   };
 }
