@@ -14,6 +14,8 @@ export interface LoadSpec {
   body?: string;
   /** For register: every request names a fresh user, `${prefix}${counter}`. */
   freshNames?: { prefix: string; password: string };
+  /** Requests take these in turn (headers merged, body replaced), e.g. many users' tokens rather than one. */
+  variants?: Array<{ headers?: Record<string, string>; body?: string }>;
   connections: number;
   durationSeconds: number;
   /** Requests per second over all connections; as fast as answers come when absent. */
@@ -42,6 +44,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   if (spec.delaySeconds) await sleep(spec.delaySeconds * 1000);
   let counter = 0;
   const fresh = spec.freshNames;
+  const variants = spec.variants;
   const instance = autocannon({
     url: spec.url,
     method: spec.method ?? 'GET',
@@ -54,6 +57,20 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
             ...request,
             body: JSON.stringify({ name: `${fresh.prefix}${(counter++).toString(36)}`, password: fresh.password }),
           }),
+        },
+      ],
+    }),
+    ...(variants && {
+      requests: [
+        {
+          setupRequest: (request) => {
+            const variant = variants[counter++ % variants.length]!;
+            return {
+              ...request,
+              headers: { ...request.headers, ...variant.headers },
+              ...(variant.body !== undefined && { body: variant.body }),
+            };
+          },
         },
       ],
     }),
