@@ -2,10 +2,10 @@
 // connection that records every SQL text they prepare, so the plans are of exactly what the
 // server runs, never of a copy that could drift.
 import Database from 'better-sqlite3';
-import { loginAttemptsRepository } from '../server/db/login-attempts.js';
-import type { Db } from '../server/db/open.js';
-import { sessionsRepository } from '../server/db/sessions.js';
-import { usersRepository } from '../server/db/users.js';
+import { loginAttemptsRepository } from '../server/db/sqlite/login-attempts.js';
+import type { Db } from '../server/db/sqlite/open.js';
+import { sessionsRepository } from '../server/db/sqlite/sessions.js';
+import { usersRepository } from '../server/db/sqlite/users.js';
 
 export interface QueryPlan {
   repository: string;

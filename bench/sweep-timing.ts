@@ -4,8 +4,8 @@
 // monitorEventLoopDelay watches the same from outside the batches, as a cross-check.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startSweeper } from '../server/auth/sweeper.js';
-import { openDatabase } from '../server/db/open.js';
-import { sessionsRepository } from '../server/db/sessions.js';
+import { openDatabase } from '../server/db/sqlite/open.js';
+import { sessionsRepository } from '../server/db/sqlite/sessions.js';
 import { median } from './stats.js';
 
 export interface SweepTiming {
@@ -26,14 +26,16 @@ async function timedSweep(repo: ReturnType<typeof sessionsRepository>): Promise<
     deleteExpired(now: number, limit: number) {
       const started = performance.now();
       try {
-        return repo.deleteExpired(now, limit);
+        return Promise.resolve(repo.deleteExpired(now, limit));
       } finally {
         batches.push(performance.now() - started);
       }
     },
   };
   // An interval far beyond the run: only the sweep asked for here happens.
-  const sweeper = startSweeper(timed, Date.now, 2 ** 30);
+  const sweeper = startSweeper(timed, Date.now, 2 ** 30, (error) => {
+    throw error;
+  });
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const started = performance.now();
