@@ -9,9 +9,9 @@ const HEIGHT = 320;
 const PANEL = { top: 64, bottom: 270, width: 330 };
 const COLORS = { ceiling: '#9aa5b1', server: '#2f6fdf', pass: '#1a7f37', fail: '#cf222e', target: '#cf222e', text: '#24292f' };
 
-const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xmlEscape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const text = (x: number, y: number, body: string, attrs = '') =>
-  `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${escape(body)}</text>`;
+  `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${xmlEscape(body)}</text>`;
 const round = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
 
 interface Bar {
@@ -41,7 +41,7 @@ function panel(x0: number, title: string, bars: readonly Bar[]): string {
       ['server', bar.server, left + barWidth + 4],
     ] as const) {
       parts.push(
-        `<rect class="${side}" x="${x.toFixed(1)}" y="${y(value).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(PANEL.bottom - y(value)).toFixed(1)}" fill="${COLORS[side]}"><title>${escape(`${bar.scenario} ${side}: ${round(value)}`)}</title></rect>`,
+        `<rect class="${side}" x="${x.toFixed(1)}" y="${y(value).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${(PANEL.bottom - y(value)).toFixed(1)}" fill="${COLORS[side]}"><title>${xmlEscape(`${bar.scenario} ${side}: ${round(value)}`)}</title></rect>`,
         text(x + barWidth / 2, y(value) - 4, Number.isFinite(value) ? round(value) : '–', 'text-anchor="middle" font-size="10"'),
       );
     }
