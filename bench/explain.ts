@@ -8,13 +8,15 @@ export interface Step {
   label: string;
   /** The layers on; `ceiling` is bench/ceiling.ts, `server` the real entry point (every layer). */
   build: Partial<Layers> | 'ceiling' | 'server';
+  /** Settings of its own, beside the run's. */
+  env?: Record<string, string>;
 }
 
 const NONE: Layers = { requestLog: false, securityHeaders: false, cookies: false, contractSchemas: false, rateLimit: false, hooks: false };
 
 /** Each layer in the order it is switched on, as the issue lists them. */
 const ORDER: [keyof Layers, string][] = [
-  ['requestLog', '+ request log (one access line, async)'],
+  ['requestLog', '+ logger (warnings and errors; no access line)'],
   ['securityHeaders', '+ security headers'],
   ['cookies', '+ cookie parsing'],
   ['contractSchemas', '+ contract validation and serialization'],
@@ -28,6 +30,7 @@ export const STEPS: readonly Step[] = [
     (step) => ({ ...step, build: { ...NONE, ...step.build } }),
   ),
   { label: '+ draining and body hooks = the server', build: 'server' },
+  { label: 'the server with AZUMA_ACCESS_LOG=true', build: {}, env: { AZUMA_ACCESS_LOG: 'true' } },
 ];
 
 export interface ExplainRow {

@@ -171,7 +171,7 @@ async function explainCosts(
       continue;
     }
     const layered = await spawnServer(
-      { ...env, AZUMA_BENCH_LAYERS: JSON.stringify(step.build) },
+      { ...env, ...step.env, AZUMA_BENCH_LAYERS: JSON.stringify(step.build) },
       { script: 'bench/layered.ts', logFile: join(temp, `layers-${i}.log`) },
     );
     processes.push(layered);

@@ -59,7 +59,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const app = Fastify({
     ...(layers.requestLog && {
       loggerInstance: createLogger(config.logLevel, contract.session.header, options.logStream),
-      logController: new AccessLog(),
+      logController: new AccessLog(config.accessLog),
     }),
     bodyLimit,
     trustProxy: config.trustProxy,

@@ -129,7 +129,7 @@ describe('logs', () => {
     const lines: string[] = [];
     const clock = manualClock();
     app = await buildTestApp(
-      { logLevel: 'trace', sessionTtlSeconds: 3600 },
+      { logLevel: 'trace', accessLog: true, sessionTtlSeconds: 3600 },
       { now: clock.now, logStream: { write: (line) => void lines.push(line) } },
     );
     const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'quiet', password: 'correct horse' } });
