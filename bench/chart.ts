@@ -31,7 +31,7 @@ function panel(x0: number, title: string, bars: readonly Bar[]): string {
   const group = PANEL.width / Math.max(1, bars.length);
   const barWidth = Math.min(38, group / 3);
   const parts = [
-    text(x0, PANEL.top - 24, title, 'font-weight="600"'),
+    text(x0, PANEL.top - 10, title, 'font-weight="600"'),
     `<line x1="${x0}" y1="${PANEL.bottom}" x2="${x0 + PANEL.width}" y2="${PANEL.bottom}" stroke="${COLORS.text}" stroke-width="1"/>`,
   ];
   bars.forEach((bar, i) => {

@@ -67,13 +67,12 @@ export function explainTable(rows: readonly ExplainRow[], scenarios: readonly st
     });
     lines.push(`| ${[row.label, ...cells].join(' | ')} |`);
   });
-  const first = rows[0];
-  const last = rows.at(-1);
-  if (first && last) {
-    const ratios = scenarios.map(
-      (scenario) => `${scenario} ${fixed((first.cpuUsPerAnswer[scenario] ?? 0) / (last.cpuUsPerAnswer[scenario] ?? 0), 2)}`,
-    );
-    lines.push('', `CPU per answer, ceiling ÷ server: ${ratios.join(', ')}`);
+  const ceiling = rows[STEPS.findIndex((step) => step.build === 'ceiling')];
+  const server = rows[STEPS.findIndex((step) => step.build === 'server')];
+  if (ceiling && server) {
+    const ratio = (scenario: string) => (ceiling.cpuUsPerAnswer[scenario] ?? 0) / (server.cpuUsPerAnswer[scenario] ?? 0);
+    const ratios = scenarios.map((scenario) => `${scenario} ${fixed(ratio(scenario), 2)}`);
+    lines.push('', `CPU per answer, ceiling ÷ server (default settings): ${ratios.join(', ')}`);
   }
   return lines.join('\n');
 }
