@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.js';
 import { type ServerProcess, spawnServer } from '../tools/server-process.js';
+import { chartSvg } from './chart.js';
+import { explainRows, explainTable, STEPS } from './explain.js';
 import type { KdfResult } from './kdf.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { cpuMs, memory, peakRss } from './proc.js';
@@ -32,6 +34,8 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     /** Comma-separated scenarios to run (all by default), e.g. --only version,me while profiling. */
     only: { type: 'string' },
+    /** Instead of the scenarios: the cost table, CPU per answer with each layer of the server switched on in turn. */
+    explain: { type: 'boolean', default: false },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -129,26 +133,17 @@ async function session(base: string, path: '/api/register' | '/api/login', name:
   return ((await response.json()) as { token: string }).token;
 }
 
-/** Headers every response has, whoever sends it; the others are the server's own. */
-const TRANSPORT_HEADERS = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
-
-/** The headers the server adds to its answers (security headers): the ceiling must send them too. */
-async function serverHeaders(base: string): Promise<Record<string, string>> {
-  const response = await call(`${base}/api/`);
-  return Object.fromEntries([...response.headers].filter(([name]) => !TRANSPORT_HEADERS.has(name)));
-}
-
-/** Status, headers but the Date, and body: what a client receives. */
+/** Status, content type, successor token and body: what a client acts on (the security headers are the server's own). */
 async function answer(url: string, token?: string): Promise<string> {
   const response = await call(url, token ? { headers: { 'azuma-session': token } } : {});
-  const headers = [...response.headers].filter(([name]) => name !== 'date').sort(([a], [b]) => a.localeCompare(b));
+  const headers = ['content-type', 'azuma-session'].map((name) => [name, response.headers.get(name)]);
   return JSON.stringify({ status: response.status, headers, body: await response.text() });
 }
 
-/** Fails the run unless the server and the ceiling answer `path` alike: the ratio compares like with like. */
-async function expectSameAnswer(path: string, sides: { server: ServerProcess; ceiling: ServerProcess }, token?: string): Promise<void> {
-  const [server, ceiling] = [await answer(`${sides.server.url}${path}`, token), await answer(`${sides.ceiling.url}${path}`, token)];
-  if (server !== ceiling) throw new Error(`the ceiling answers ${path} differently:\nserver  ${server}\nceiling ${ceiling}`);
+/** Fails the run unless `other` answers `path` as the server does: the ratio compares like with like. */
+async function expectSameAnswer(path: string, server: ServerProcess, other: ServerProcess, token?: string): Promise<void> {
+  const [ours, theirs] = [await answer(`${server.url}${path}`, token), await answer(`${other.url}${path}`, token)];
+  if (ours !== theirs) throw new Error(`${other.url} answers ${path} differently:\nserver  ${ours}\nother   ${theirs}`);
 }
 
 /** Fails the run unless `token` opens /api/me on `base`, carrying a successor exactly when `refreshes`. */
@@ -158,6 +153,59 @@ async function expectMe(base: string, token: string, refreshes: boolean): Promis
   if (Boolean(successor) !== refreshes)
     throw new Error(`${base}/api/me ${refreshes ? 'did not refresh' : 'refreshed'} a token it should${refreshes ? '' : ' not'}`);
   return successor;
+}
+
+/** `--explain`: every step of STEPS as a process of its own, CPU per answer on the fast scenarios, rounds alternating the order. */
+async function explainCosts(
+  env: Record<string, string>,
+  temp: string,
+  sides: { server: ServerProcess; ceiling: ServerProcess },
+  specs: Record<string, (base: string) => LoadSpec>,
+  expectAlike: (other: ServerProcess) => Promise<void>,
+  processes: ServerProcess[],
+): Promise<void> {
+  const servers: ServerProcess[] = [];
+  for (const [i, step] of STEPS.entries()) {
+    if (step.build === 'ceiling' || step.build === 'server') {
+      servers.push(sides[step.build]);
+      continue;
+    }
+    const layered = await spawnServer(
+      { ...env, ...step.env, AZUMA_BENCH_LAYERS: JSON.stringify(step.build) },
+      { script: 'bench/layered.ts', logFile: join(temp, `layers-${i}.log`) },
+    );
+    processes.push(layered);
+    quiet.push(pid(layered));
+    await expectAlike(layered);
+    servers.push(layered);
+  }
+  const scenarios = Object.keys(specs);
+  for (const server of servers) for (const spec of Object.values(specs)) await load({ ...spec(server.url), durationSeconds: 2 });
+  const samples = servers.map(() =>
+    Object.fromEntries(scenarios.map((scenario) => [scenario, { cpu: [] as number[], rps: [] as number[] }])),
+  );
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const scenario of scenarios) {
+      // Each round starts one step further along: drift over the run hits every step alike.
+      for (let k = 0; k < servers.length; k++) {
+        const i = (k + round - 1) % servers.length;
+        const result = await measure(pid(servers[i]!), specs[scenario]!(servers[i]!.url));
+        if (result.non2xx + result.errors > 0) throw new Error(`${STEPS[i]!.label}: ${scenario} had failures`);
+        samples[i]![scenario]!.cpu.push(result.cpuUsPerRequest);
+        samples[i]![scenario]!.rps.push(result.rps);
+      }
+    }
+    console.log(`round ${round}/${ROUNDS} done`);
+  }
+  const rows = explainRows(samples, scenarios);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(
+    join(RESULTS, 'explain.json'),
+    `${JSON.stringify({ finishedAt: new Date().toISOString(), rounds: ROUNDS, durationSeconds: DURATION, rows, samples }, null, 2)}\n`,
+  );
+  console.log(`\nCPU µs per answer, medians of ${ROUNDS} rounds; Δ is what the layer adds to the row above\n`);
+  console.log(explainTable(rows, scenarios));
+  console.log('\nresults: bench/results/explain.json');
 }
 
 async function main(): Promise<void> {
@@ -179,8 +227,7 @@ async function main(): Promise<void> {
     // The server first: it creates and migrates the database the ceiling then opens.
     const server = await spawnServer(env, { logFile: join(temp, 'server.log'), nodeArgs: nodeArgs('server') });
     processes.push(server);
-    const ceilingEnv = { ...env, AZUMA_BENCH_HEADERS: JSON.stringify(await serverHeaders(server.url)) };
-    const ceiling = await spawnServer(ceilingEnv, {
+    const ceiling = await spawnServer(env, {
       script: 'bench/ceiling.ts',
       logFile: join(temp, 'ceiling.log'),
       nodeArgs: nodeArgs('ceiling'),
@@ -199,9 +246,12 @@ async function main(): Promise<void> {
     const successors = new Set([await expectMe(server.url, nearToken, true), await expectMe(ceiling.url, nearToken, true)]);
     if (successors.size !== 1) throw new Error('the server and the ceiling disagree on the successor token');
     const sides = { server, ceiling };
-    await expectSameAnswer('/api/', sides);
-    await expectSameAnswer('/api/me', sides, farToken);
-    await expectSameAnswer('/api/me', sides, nearToken);
+    const expectAlike = async (other: ServerProcess) => {
+      await expectSameAnswer('/api/', server, other);
+      await expectSameAnswer('/api/me', server, other, farToken);
+      await expectSameAnswer('/api/me', server, other, nearToken);
+    };
+    await expectAlike(ceiling);
 
     const fast = (path: string, token?: string) => (base: string) => ({
       url: `${base}${path}`,
@@ -210,6 +260,10 @@ async function main(): Promise<void> {
       durationSeconds: DURATION,
     });
     const fastScenarios = { version: fast('/api/'), me: fast('/api/me', farToken), 'me-refresh': fast('/api/me', nearToken) };
+    if (args.explain) {
+      await explainCosts(env, temp, { server, ceiling }, fastScenarios, expectAlike, processes);
+      return;
+    }
     const login = (base: string, durationSeconds: number): LoadSpec => ({
       url: `${base}/api/login`,
       method: 'POST',
@@ -317,8 +371,15 @@ async function main(): Promise<void> {
     };
     mkdirSync(RESULTS, { recursive: true });
     writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const where = `${report.machine.cpus} × ${report.machine.cpuModel}, Node ${report.machine.node}, load ${loadStart[0]!.toFixed(2)}`;
+    writeFileSync(
+      join(RESULTS, 'latest.svg'),
+      chartSvg(summary, `${report.finishedAt.slice(0, 16).replace('T', ' ')} UTC; ${ROUNDS} rounds; ${where}`),
+    );
     printReport(report);
-    console.log(`\nresults: bench/results/latest.json${args.profile ? '; CPU profiles: bench/results/profiles/{server,ceiling}/' : ''}`);
+    console.log(
+      `\nresults: bench/results/latest.json and latest.svg${args.profile ? '; CPU profiles: bench/results/profiles/{server,ceiling}/' : ''}`,
+    );
     if (summary.targets.some((target) => target.pass === false)) process.exitCode = 1;
   } finally {
     await Promise.all(processes.map((p) => p.stop()));

@@ -1,5 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { type Contract, type Credentials, loadContract } from '../contract/index.js';
+import { AccessLog, createLogger } from './access-log.js';
 import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';
 import { clientErrorHandler, errorBodies, errorShape } from './errors.js';
@@ -16,35 +17,50 @@ export interface AppOptions extends ServiceOptions {
   logStream?: { write(line: string): void };
   /** Accounts registered before the app answers anything, with no session (the demo's example accounts). */
   accounts?: readonly Credentials[];
+  /**
+   * Not a setting: the benchmark's cost table (`npm run bench -- --explain`, bench/layered.ts)
+   * builds the app with some layers left out, to price each. Every layer is on unless set false.
+   */
+  layers?: Partial<Layers>;
 }
 
-/** What a log line says of a request: Fastify's default fields, the URL cut at its query string. */
-function requestForLog(request: FastifyRequest) {
-  return {
-    method: request.method,
-    url: request.url.split('?')[0],
-    host: request.host,
-    remoteAddress: request.ip,
-    remotePort: request.socket?.remotePort,
-  };
+/** The parts of the app around the handlers that each cost CPU on every request. */
+export interface Layers {
+  /** The logger and its access line per request (off: nothing is logged at all). */
+  requestLog: boolean;
+  /** The API's (or a route's own) security headers on every answer. */
+  securityHeaders: boolean;
+  /** @fastify/cookie: the session cookie read and written (off: no request has cookies). */
+  cookies: boolean;
+  /** The contract's schemas on each route: requests validated by Ajv, answers serialized by them. */
+  contractSchemas: boolean;
+  /** @fastify/rate-limit registered (its per-route limit needs AZUMA_AUTH_RATE_LIMIT > 0 too). */
+  rateLimit: boolean;
+  /** The hardening hooks: the answer while draining, refused bodies drained, bodies required and checked for lone surrogates. */
+  hooks: boolean;
 }
+
+export const ALL_LAYERS: Readonly<Layers> = Object.freeze({
+  requestLog: true,
+  securityHeaders: true,
+  cookies: true,
+  contractSchemas: true,
+  rateLimit: true,
+  hooks: true,
+});
 
 /** Builds the whole API without listening: tests inject into it, main.ts listens. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const contract = options.contract ?? loadContract();
   const { requestBodyLimitBytes: bodyLimit, requestHeaderLimitBytes: maxHeaderSize } = contract.limits;
   const bodies = errorBodies(contract.errors);
-  const header = contract.session.header.toLowerCase();
+  const layers = { ...ALL_LAYERS, ...options.layers };
 
   const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      // Pino's request serializer leaves headers out; should anyone log them, credentials stay out.
-      redact: ['req.headers.cookie', `req.headers["${header}"]`, 'res.headers["set-cookie"]', `res.headers["${header}"]`],
-      // The path without its query string: whatever a client puts there (a token, say) stays out of the log.
-      serializers: { req: requestForLog },
-      ...(options.logStream ? { stream: options.logStream } : {}),
-    },
+    ...(layers.requestLog && {
+      loggerInstance: createLogger(config.logLevel, contract.session.header, options.logStream),
+      logController: new AccessLog(config.accessLog),
+    }),
     bodyLimit,
     trustProxy: config.trustProxy,
     // Requests must match the contract as sent: nothing stripped, nothing coerced.
@@ -81,12 +97,14 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     corsOrigins: config.corsOrigins,
     sessionHeader: contract.session.header,
     methods: [...new Set(contract.operations.map((op) => op.method))],
+    layers,
   });
   await app.register(contractRoutes, {
     contract,
     handlers: createHandlers({ version: contract.version, ...services }),
     checks: securityChecks(contract.securitySchemes, services.sessions, services.transport),
     authRateLimit: config.authRateLimit,
+    layers,
   });
   await app.register(docsRoutes, { contractText: contract.text });
   return app;

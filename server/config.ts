@@ -36,6 +36,8 @@ export interface Config {
   trustProxy: boolean | string;
   /** AZUMA_LOG_LEVEL: pino level. */
   logLevel: string;
+  /** AZUMA_ACCESS_LOG: one info line per answered request (method, path, status, time taken). */
+  accessLog: boolean;
   /** AZUMA_HASH_CONCURRENCY: password hashes computed at once (each takes ~16 MiB). */
   hashConcurrency: number;
   /** AZUMA_HASH_QUEUE: hashes allowed to wait; beyond it the server answers 503. */
@@ -195,6 +197,9 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     corsOrigins: origins(env, 'AZUMA_CORS_ORIGINS'),
     trustProxy: trustProxy(env, 'AZUMA_TRUST_PROXY', 'AZUMA_TRUST_ANY_PROXY'),
     logLevel,
+    // Off by default: the line costs a third of what a GET /api/ costs in all (README, Benchmarks);
+    // a reverse proxy usually logs requests already.
+    accessLog: boolean(env, 'AZUMA_ACCESS_LOG', false),
     hashConcurrency: integer(env, 'AZUMA_HASH_CONCURRENCY', availableParallelism(), 1, 64),
     hashQueueLimit: integer(env, 'AZUMA_HASH_QUEUE', 128, 0, 100_000),
     // Well under a default open-file limit of 1024, so idle sockets cannot starve the database of descriptors.

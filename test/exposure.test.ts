@@ -204,11 +204,19 @@ describe('oversized bodies under load', () => {
 describe('the log', () => {
   it('when a request carries a query string, then the log line has its path alone', async () => {
     const lines: string[] = [];
-    app = await buildTestApp({ logLevel: 'info' }, { logStream: { write: (line) => lines.push(line) } });
+    app = await buildTestApp({ logLevel: 'info', accessLog: true }, { logStream: { write: (line) => lines.push(line) } });
     await app.inject({ method: 'GET', url: '/api/me?token=secret-in-the-query&x=1' });
     const logged = lines.join('');
     expect(logged).toContain('"url":"/api/me"');
     expect(logged).not.toContain('secret-in-the-query');
+  });
+
+  it('when AZUMA_ACCESS_LOG is left unset, then requests are answered without access lines', async () => {
+    const lines: string[] = [];
+    app = await buildTestApp({ logLevel: 'info' }, { logStream: { write: (line) => lines.push(line) } });
+    expect(loadConfig({}).accessLog).toBe(false);
+    expect((await app.inject('/api/')).statusCode).toBe(200);
+    expect(lines.join('')).not.toContain('request completed');
   });
 });
 

@@ -129,7 +129,7 @@ describe('logs', () => {
     const lines: string[] = [];
     const clock = manualClock();
     app = await buildTestApp(
-      { logLevel: 'trace', sessionTtlSeconds: 3600 },
+      { logLevel: 'trace', accessLog: true, sessionTtlSeconds: 3600 },
       { now: clock.now, logStream: { write: (line) => void lines.push(line) } },
     );
     const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'quiet', password: 'correct horse' } });
@@ -139,7 +139,10 @@ describe('logs', () => {
     const byC = await byCookie(token);
     const log = lines.join('');
     expect(log).toContain('"reqId"');
-    expect(lines.length).toBeGreaterThan(5);
+    // One access line per request, naming its path and status.
+    const access = lines.filter((line) => line.includes('"msg":"request completed"'));
+    expect(access).toHaveLength(3);
+    expect(access[1]).toMatch(/"url":"\/api\/me".*"statusCode":200/);
     for (const secret of [token, byH.headers['azuma-session'] as string, 'correct horse']) {
       expect(secret).toBeTruthy();
       expect(log).not.toContain(secret);

@@ -4,6 +4,7 @@ import type { RouteOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
 import type { Contract } from '../../contract/index.js';
+import type { Layers } from '../app.js';
 import { ApiError } from '../errors.js';
 import type { Handlers } from '../handlers.js';
 import { type SchemeCheck, securityPreHandler } from '../security.js';
@@ -15,6 +16,8 @@ export interface ContractRoutesOptions {
   checks: Record<string, SchemeCheck>;
   /** AZUMA_AUTH_RATE_LIMIT: attempts per client IP per minute on the operations documenting 429; 0 = off. */
   authRateLimit: number;
+  /** The benchmark leaves some out to price them (app.ts); the server runs with all. */
+  layers: Pick<Layers, 'cookies' | 'contractSchemas' | 'rateLimit'>;
 }
 
 /**
@@ -23,14 +26,18 @@ export interface ContractRoutesOptions {
  * handler, its `security`, and the rate limit where the contract documents a 429.
  */
 export const contractRoutes = fp<ContractRoutesOptions>(
-  async (app, { contract, handlers, checks, authRateLimit }) => {
-    await app.register(cookie);
-    await app.register(rateLimit, {
-      global: false,
-      errorResponseBuilder: (_request, context) =>
-        new ApiError(429, `too many attempts; retry in ${Math.ceil(context.ttl / 1000)} seconds`),
-    });
-    const limit = authRateLimit > 0 ? app.rateLimit({ max: authRateLimit, timeWindow: 60_000 }) : undefined;
+  async (app, { contract, handlers, checks, authRateLimit, layers }) => {
+    if (layers.cookies) await app.register(cookie);
+    // Without the plugin (the benchmark's cost table only) no request has cookies.
+    else app.decorateRequest('cookies', { getter: () => ({}) });
+    if (layers.rateLimit) {
+      await app.register(rateLimit, {
+        global: false,
+        errorResponseBuilder: (_request, context) =>
+          new ApiError(429, `too many attempts; retry in ${Math.ceil(context.ttl / 1000)} seconds`),
+      });
+    }
+    const limit = layers.rateLimit && authRateLimit > 0 ? app.rateLimit({ max: authRateLimit, timeWindow: 60_000 }) : undefined;
     app.decorateRequest('session', null);
 
     const operations = new Map(contract.operations.map((op) => [op.id, op]));
@@ -45,7 +52,13 @@ export const contractRoutes = fp<ContractRoutesOptions>(
         const limited = limit && op.responses.has(429);
         // glue spreads this over the route it builds from the contract (method, url, schemas); its
         // typings ask for a complete RouteOptions, and for handlers typed on the generic request.
-        return { handler, ...(preHandler && { preHandler }), ...(limited && { onRequest: limit }) } as unknown as RouteOptions;
+        return {
+          handler,
+          ...(preHandler && { preHandler }),
+          ...(limited && { onRequest: limit }),
+          // The benchmark's cost table only: no validation, answers by JSON.stringify.
+          ...(!layers.contractSchemas && { schema: undefined }),
+        } as unknown as RouteOptions;
       },
     });
   },

@@ -1,27 +1,9 @@
 import { readFileSync } from 'node:fs';
 import fp from 'fastify-plugin';
-import { securityHeaders } from './security-headers.js';
+import { DOCS_HEADERS } from './security-headers.js';
 
 /** The rendered reference: beside the sources in the repository, inside dist/ once built. */
 export const DOCS_FILE = new URL('../../docs/index.html', import.meta.url);
-
-// Redoc's page is one inline bundle: inline script and styles, a blob worker for search.
-const DOCS_HEADERS = securityHeaders({
-  contentSecurityPolicy: {
-    useDefaults: false,
-    directives: {
-      defaultSrc: ["'none'"],
-      scriptSrc: ["'self'", "'unsafe-inline'", 'blob:'],
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", 'data:'],
-      fontSrc: ["'self'", 'data:'],
-      workerSrc: ["'self'", 'blob:'],
-      connectSrc: ["'self'"],
-      frameAncestors: ["'none'"],
-    },
-  },
-  crossOriginResourcePolicy: { policy: 'same-site' },
-});
 
 /** GET /docs (the rendered reference) and GET /openapi.yaml (the contract as written). */
 export const docsRoutes = fp<{ contractText: string }>(

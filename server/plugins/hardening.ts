@@ -1,18 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import cors from '@fastify/cors';
+import type { FastifyInstance, preValidationHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Layers } from '../app.js';
 import { ApiError } from '../errors.js';
-import { type SecurityHeaders, securityHeaders } from './security-headers.js';
-
-// API responses are data, never documents: nothing may load, frame or run from them.
-const API_CSP = { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } as const;
-// helmet's defaults otherwise; every response carries this set unless its route names another.
-// no-store: the contract requires it on answers with a token or a user's data; on every API answer
-// it costs nothing and no route can forget it.
-const API_HEADERS = Object.freeze({
-  ...securityHeaders({ contentSecurityPolicy: API_CSP, crossOriginResourcePolicy: { policy: 'same-site' } }),
-  'Cache-Control': 'no-store',
-});
+import { API_HEADERS, type SecurityHeaders } from './security-headers.js';
 
 export interface HardeningOptions {
   /** AZUMA_CORS_ORIGINS: browser origins allowed to call the API with credentials. */
@@ -21,6 +13,8 @@ export interface HardeningOptions {
   sessionHeader: string;
   /** The methods the contract's operations use. */
   methods: readonly string[];
+  /** The benchmark leaves some out to price them (app.ts); the server runs with all. */
+  layers: Pick<Layers, 'securityHeaders' | 'hooks'>;
 }
 
 /**
@@ -28,7 +22,7 @@ export interface HardeningOptions {
  * shutting down, JSON-only bodies, and CORS for the allow-listed origins.
  */
 export const hardening = fp<HardeningOptions>(
-  async (app, { corsOrigins, sessionHeader, methods }) => {
+  async (app, { corsOrigins, sessionHeader, methods, layers }) => {
     let closing = false;
     app.addHook('preClose', async () => {
       closing = true;
@@ -36,31 +30,19 @@ export const hardening = fp<HardeningOptions>(
     // Callback-style hooks: they run on every request, and an async hook costs a promise each
     // time. While draining, keep-alive clients are told to retry elsewhere and to hang up:
     // server.close() spares sockets that turn idle after it was called, so this lets draining end.
-    app.addHook('onRequest', (request, reply, done) => {
-      reply.headers(request.routeOptions.config.securityHeaders ?? API_HEADERS);
-      done(closing ? new ApiError(503, 'the server is shutting down; retry shortly', { 'Retry-After': '1' }) : undefined);
-    });
-    app.addHook('onSend', (request, reply, payload, done) => {
-      if (closing) reply.header('connection', 'close');
-      // An error answered before the body is in (413, 415, bad JSON) closes the connection; were it
-      // closed while the client still sends, the client would see a reset instead of the answer.
-      if (!request.raw.complete && !request.raw.readableEnded) return drainBody(request.raw, () => done(null, payload));
-      done(null, payload);
-    });
-
+    const draining = () => new ApiError(503, 'the server is shutting down; retry shortly', { 'Retry-After': '1' });
+    if (layers.securityHeaders) {
+      app.addHook('onRequest', (request, reply, done) => {
+        reply.headers(request.routeOptions.config.securityHeaders ?? API_HEADERS);
+        done(layers.hooks && closing ? draining() : undefined);
+      });
+    } else if (layers.hooks) {
+      app.addHook('onRequest', (_request, _reply, done) => done(closing ? draining() : undefined));
+    }
     // Only JSON bodies are part of the contract; without this parser text/plain answers 415
     // instead of reaching a handler unvalidated.
     app.removeContentTypeParser('text/plain');
-    // Fastify validates bodies by content type, so a POST with no body at all would skip it.
-    // JSON can spell a lone UTF-16 surrogate (`"\ud800"`), which no text encoding can carry: hashed
-    // as U+FFFD, such a password would accept any other lone surrogate in its place. Refused
-    // before validation, in every field, keys included.
-    app.addHook('preValidation', (request, _reply, done) => {
-      const missing = request.routeOptions.schema?.body !== undefined && request.body === undefined;
-      if (missing) return done(new ApiError(400, 'body is required: send a JSON object'));
-      const broken = illFormedText(request.body, 'body');
-      done(broken ? new ApiError(400, `${broken} is not well-formed Unicode text (it holds a lone surrogate)`) : undefined);
-    });
+    if (layers.hooks) bodyHooks(app, () => closing);
 
     if (corsOrigins.length > 0) {
       await app.register(cors, {
@@ -75,6 +57,34 @@ export const hardening = fp<HardeningOptions>(
   },
   { name: 'azuma-hardening' },
 );
+
+/**
+ * While draining, answers close their connection; an error answered before the body is in (413,
+ * 415, bad JSON) drains it first: were the connection closed while the client still sends, the
+ * client would see a reset instead of the answer. Fastify validates bodies by content type, so a
+ * POST with no body at all would skip validation: it is refused here. JSON can spell a lone UTF-16
+ * surrogate (`"\ud800"`), which no text encoding can carry: hashed as U+FFFD, such a password
+ * would accept any other lone surrogate in its place. Refused before validation, in every field,
+ * keys included. Only routes that take a body get that hook; a GET's body reaches no handler.
+ */
+function bodyHooks(app: FastifyInstance, closing: () => boolean): void {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (closing()) reply.header('connection', 'close');
+    if (!request.raw.complete && !request.raw.readableEnded) return drainBody(request.raw, () => done(null, payload));
+    done(null, payload);
+  });
+  const checkBody: preValidationHookHandler = (request, _reply, done) => {
+    const missing = request.routeOptions.schema?.body !== undefined && request.body === undefined;
+    if (missing) return done(new ApiError(400, 'body is required: send a JSON object'));
+    const broken = illFormedText(request.body, 'body');
+    done(broken ? new ApiError(400, `${broken} is not well-formed Unicode text (it holds a lone surrogate)`) : undefined);
+  };
+  app.addHook('onRoute', (route) => {
+    const methods = [route.method].flat();
+    if (methods.every((method) => method === 'GET' || method === 'HEAD' || method === 'OPTIONS')) return;
+    route.preValidation = [checkBody, ...[route.preValidation ?? []].flat()];
+  });
+}
 
 /** What the server reads and throws away of a refused body before answering; past it, the connection just closes. */
 const DRAIN_LIMIT_BYTES = 1024 * 1024;
