@@ -87,6 +87,7 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     handlers: createHandlers({ version: contract.version, ...services }),
     checks: securityChecks(contract.securitySchemes, services.sessions, services.transport),
     authRateLimit: config.authRateLimit,
+    redisUrl: config.redisUrl,
   });
   await app.register(docsRoutes, { contractText: contract.text });
   return app;

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin';
 import type { Contract } from '../../contract/index.js';
 import { ApiError } from '../errors.js';
 import type { Handlers } from '../handlers.js';
+import { limitsRedis } from '../limits-redis.js';
 import { type SchemeCheck, securityPreHandler } from '../security.js';
 
 export interface ContractRoutesOptions {
@@ -15,6 +16,8 @@ export interface ContractRoutesOptions {
   checks: Record<string, SchemeCheck>;
   /** AZUMA_AUTH_RATE_LIMIT: attempts per client IP per minute on the operations documenting 429; 0 = off. */
   authRateLimit: number;
+  /** AZUMA_REDIS_URL: where every instance counts that limit together; unset, this instance counts alone. */
+  redisUrl: string | undefined;
 }
 
 /**
@@ -23,14 +26,21 @@ export interface ContractRoutesOptions {
  * handler, its `security`, and the rate limit where the contract documents a 429.
  */
 export const contractRoutes = fp<ContractRoutesOptions>(
-  async (app, { contract, handlers, checks, authRateLimit }) => {
+  async (app, { contract, handlers, checks, authRateLimit, redisUrl }) => {
     await app.register(cookie);
+    const redis = authRateLimit > 0 && redisUrl ? await limitsRedis(redisUrl, app.log) : undefined;
+    if (redis) app.addHook('onClose', async () => redis.disconnect());
     await app.register(rateLimit, {
       global: false,
+      max: authRateLimit,
+      timeWindow: 60_000,
+      // Shared: one count per client across instances. Should Redis fail, the request goes
+      // through uncounted rather than failing (limits-redis.ts says why and logs it).
+      ...(redis && { redis, nameSpace: 'azuma:auth-limit:', skipOnError: true }),
       errorResponseBuilder: (_request, context) =>
         new ApiError(429, `too many attempts; retry in ${Math.ceil(context.ttl / 1000)} seconds`),
     });
-    const limit = authRateLimit > 0 ? app.rateLimit({ max: authRateLimit, timeWindow: 60_000 }) : undefined;
+    const limit = authRateLimit > 0 ? app.rateLimit() : undefined;
     app.decorateRequest('session', null);
 
     const operations = new Map(contract.operations.map((op) => [op.id, op]));
