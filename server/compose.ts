@@ -31,6 +31,8 @@ export interface Services {
   transport: SessionTransport;
   /** Runs the expired-session sweep now; resolves to the rows deleted. */
   sweepExpiredSessions(): Promise<number>;
+  /** Resolves when the database answers a trivial query; rejects when it cannot (readiness, health.ts). */
+  ping(): Promise<void>;
   /** Stops the sweeper and closes the database. */
   close(): Promise<void>;
 }
@@ -86,6 +88,9 @@ export function composeServices(config: Config, contract: Contract, options: Ser
     sessions,
     transport: sessionTransport(contract.session, config.cookieSecure, now),
     sweepExpiredSessions: () => sweeper.sweep(),
+    async ping() {
+      db.prepare('SELECT 1').get();
+    },
     async close() {
       await sweeper.stop();
       await throttleSweeper.stop();

@@ -53,6 +53,8 @@ export interface Config {
   headersTimeoutSeconds: number;
   /** AZUMA_REQUEST_TIMEOUT: seconds a client has to send a whole request. */
   requestTimeoutSeconds: number;
+  /** AZUMA_DRAIN_SECONDS: on SIGTERM/SIGINT, seconds readiness answers 503 while serving on, before closing. */
+  drainSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -224,5 +226,7 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     idleTimeoutSeconds: integer(env, 'AZUMA_IDLE_TIMEOUT', 10, 1, 3600),
     headersTimeoutSeconds: integer(env, 'AZUMA_HEADERS_TIMEOUT', 10, 1, 3600),
     requestTimeoutSeconds: integer(env, 'AZUMA_REQUEST_TIMEOUT', 30, 1, 3600),
+    // 0 by default: one instance alone has no load balancer to tell. Behind one, a few probe intervals.
+    drainSeconds: integer(env, 'AZUMA_DRAIN_SECONDS', 0, 0, 600),
   });
 }
