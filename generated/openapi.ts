@@ -34,7 +34,7 @@ export interface paths {
         };
         /**
          * Check that the server is alive
-         * @description Liveness: 200 while the process serves requests, whatever the state of its database. A load balancer or orchestrator restarts an instance whose liveness fails; see Health.
+         * @description Liveness: 200 while the process serves requests, whatever the state of its database. A load balancer or orchestrator restarts an instance whose liveness fails; see Health probes.
          */
         get: operations["getLiveness"];
         put?: never;
@@ -54,7 +54,7 @@ export interface paths {
         };
         /**
          * Check that the server can serve
-         * @description Readiness: 200 when the instance can serve (its database answers and it is not draining), else 503 with `Retry-After` and a `detail` saying why. A load balancer sends new requests only to instances that are ready; see Health.
+         * @description Readiness: 200 when the instance can serve (its database answers and it is not draining), else 503 with `Retry-After` and a `detail` saying why. A load balancer sends new requests only to instances that are ready; see Health probes.
          */
         get: operations["getReadiness"];
         put?: never;
