@@ -1,4 +1,4 @@
-// Liveness and readiness for load balancers (the contract's Health section). Liveness needs
+// Liveness and readiness for load balancers (the contract's Health probes section). Liveness needs
 // nothing: answering is the proof. Readiness asks the store, and says no while the instance drains
 // before it stops, so a load balancer sends it no new requests while it finishes the ones it has.
 import { ApiError } from './errors.js';

@@ -1,4 +1,4 @@
-// Liveness and readiness (contract 1.3, Health): what a load balancer sees of a healthy instance,
+// Liveness and readiness (contract 1.3, Health probes): what a load balancer sees of a healthy instance,
 // of one draining before it stops, and of one whose database does not answer.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
