@@ -6,6 +6,7 @@ import { authChecks } from './checks/auth.js';
 import { basicChecks } from './checks/basics.js';
 import { contractChecks } from './checks/contract.js';
 import { fuzzChecks } from './checks/fuzz.js';
+import { healthChecks } from './checks/health.js';
 import { rateLimitChecks } from './checks/rate-limit.js';
 import { refreshChecks } from './checks/refresh.js';
 import { sessionChecks } from './checks/sessions.js';
@@ -50,6 +51,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export function allChecks(contract: Contract): Check[] {
   return [
     ...basicChecks(contract),
+    ...healthChecks(),
     ...accountChecks(contract),
     ...timingChecks(),
     ...authChecks(contract),

@@ -25,6 +25,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check that the server is alive
+         * @description Liveness: 200 while the process serves requests, whatever the state of its database. A load balancer or orchestrator restarts an instance whose liveness fails; see Health probes.
+         */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Check that the server can serve
+         * @description Readiness: 200 when the instance can serve (its database answers and it is not draining), else 503 with `Retry-After` and a `detail` saying why. A load balancer sends new requests only to instances that are ready; see Health probes.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/register": {
         parameters: {
             query?: never;
@@ -195,6 +235,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The answer of a health operation that succeeds. */
+        Health: {
+            /** @constant */
+            status: "ok";
+        };
         /** @description A MongoDB ObjectId in extended-JSON form. */
         ObjectId: {
             /** @description 24 lowercase hex characters; the first 8 are the creation time in seconds. */
@@ -467,8 +512,8 @@ export interface components {
             };
         };
         /**
-         * @description The server sheds load (the password-hashing queue is full) or is shutting down; wait
-         *     `Retry-After` seconds, or try another instance.
+         * @description The server sheds load (the password-hashing queue is full), is shutting down, or (for
+         *     readiness) cannot serve; wait `Retry-After` seconds, or try another instance.
          */
         ServiceUnavailable: {
             headers: {
@@ -564,6 +609,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Version"];
+                };
+            };
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process serves requests. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The instance can serve. */
+            200: {
+                headers: {
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             500: components["responses"]["InternalServerError"];

@@ -5,6 +5,7 @@ import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';
 import { clientErrorHandler, errorBodies, errorShape } from './errors.js';
 import { createHandlers } from './handlers.js';
+import { healthState } from './health.js';
 import { contractRoutes } from './plugins/contract-routes.js';
 import { docsRoutes } from './plugins/docs.js';
 import { hardening } from './plugins/hardening.js';
@@ -81,6 +82,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
 
   const services = await composeServices(config, contract, options, (message, details) => app.log.warn(details, message));
   app.decorate('sweepExpiredSessions', services.sweepExpiredSessions);
+  const health = healthState(services.ping, (message, error) => app.log.warn({ err: error }, message));
+  app.decorate('startDraining', health.startDraining);
   app.addHook('onClose', services.close);
   for (const { name, password } of options.accounts ?? []) {
     const registration = await services.accounts.register(name, password, undefined, undefined);
@@ -101,10 +104,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   });
   await app.register(contractRoutes, {
     contract,
-    handlers: createHandlers({ version: contract.version, ...services }),
+    handlers: createHandlers({ version: contract.version, health, ...services }),
     checks: securityChecks(contract.securitySchemes, services.sessions, services.transport),
     authRateLimit: config.authRateLimit,
     layers,
+    redisUrl: config.redisUrl,
   });
   await app.register(docsRoutes, { contractText: contract.text });
   return app;
@@ -114,5 +118,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Runs the expired-session sweep now; resolves to the rows deleted. */
     sweepExpiredSessions(): Promise<number>;
+    /** Readiness answers 503 from now on; main.ts calls it on SIGTERM/SIGINT, before closing. */
+    startDraining(): void;
   }
 }

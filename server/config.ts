@@ -24,6 +24,11 @@ export interface Config {
   cookieSecure: boolean;
   /** AZUMA_AUTH_RATE_LIMIT: login+register attempts per client IP per minute; 0 turns it off. */
   authRateLimit: number;
+  /**
+   * AZUMA_REDIS_URL: redis:// or rediss:// URL of the Redis that counts the auth rate limit for
+   * every instance; unset, each instance counts its own.
+   */
+  redisUrl: string | undefined;
   /** AZUMA_LOGIN_FAILURES_PER_CLIENT: failed sign-ins on one account from one client per window before it is locked for that client; 0 turns it off. */
   loginFailuresPerClient: number;
   /** AZUMA_LOGIN_FAILURES_PER_ACCOUNT: failed sign-ins on one account from everywhere per window before it is locked for clients it does not know; 0 turns it off. */
@@ -50,6 +55,8 @@ export interface Config {
   headersTimeoutSeconds: number;
   /** AZUMA_REQUEST_TIMEOUT: seconds a client has to send a whole request. */
   requestTimeoutSeconds: number;
+  /** AZUMA_DRAIN_SECONDS: on SIGTERM/SIGINT, seconds readiness answers 503 while serving on, before closing. */
+  drainSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -124,6 +131,22 @@ function origins(env: Env, name: string): string[] {
   });
 }
 
+function redisUrl(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    // The URL may carry a password: name the setting, not its value.
+    throw new ConfigError(`${name} must be a redis:// or rediss:// URL such as redis://127.0.0.1:6379`);
+  }
+  return raw;
+}
+
 // The names proxy-addr (Fastify's trustProxy) understands besides addresses and CIDR ranges.
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -190,6 +213,7 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     sessionsPerUser: integer(env, 'AZUMA_SESSIONS_PER_USER', 20, 1, 1000),
     cookieSecure: boolean(env, 'AZUMA_COOKIE_SECURE', false),
     authRateLimit: integer(env, 'AZUMA_AUTH_RATE_LIMIT', 30, 0, 1_000_000),
+    redisUrl: redisUrl(env, 'AZUMA_REDIS_URL'),
     loginFailuresPerClient,
     loginFailuresPerAccount,
     // 15 minutes by default; at most a day, so a lock never outlasts what a user can wait out.
@@ -207,5 +231,7 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     idleTimeoutSeconds: integer(env, 'AZUMA_IDLE_TIMEOUT', 10, 1, 3600),
     headersTimeoutSeconds: integer(env, 'AZUMA_HEADERS_TIMEOUT', 10, 1, 3600),
     requestTimeoutSeconds: integer(env, 'AZUMA_REQUEST_TIMEOUT', 30, 1, 3600),
+    // 0 by default: one instance alone has no load balancer to tell. Behind one, a few probe intervals.
+    drainSeconds: integer(env, 'AZUMA_DRAIN_SECONDS', 0, 0, 600),
   });
 }

@@ -5,6 +5,7 @@ import type { GuardedAccountService } from './auth/guarded-accounts.js';
 import type { SessionService } from './auth/sessions.js';
 import type { User } from './db/store.js';
 import { ApiError, NO_SESSION_DETAIL } from './errors.js';
+import type { Health } from './health.js';
 import type { SessionTransport } from './session-transport.js';
 
 type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
@@ -24,6 +25,7 @@ export type Handlers = {
 
 export interface HandlerDeps {
   version: string;
+  health: Health;
   accounts: GuardedAccountService;
   sessions: SessionService;
   transport: SessionTransport;
@@ -38,7 +40,7 @@ function signedIn(request: FastifyRequest) {
 const userAgent = (request: FastifyRequest) => request.headers['user-agent'];
 
 /** HTTP only: the account and session rules live in the services, the credential checks in security.ts. */
-export function createHandlers({ version, accounts, sessions, transport }: HandlerDeps) {
+export function createHandlers({ version, health, accounts, sessions, transport }: HandlerDeps) {
   const sessionAnswer = (reply: FastifyReply, { user, session }: SignedIn): Answer<'loginUser'> => {
     transport.issue(reply, session);
     return { token: session.token, userid: { $oid: user.id }, expiration: new Date(session.expiresAt).toISOString() };
@@ -56,6 +58,15 @@ export function createHandlers({ version, accounts, sessions, transport }: Handl
   return {
     async getVersion() {
       return { version };
+    },
+
+    async getLiveness() {
+      return { status: 'ok' };
+    },
+
+    async getReadiness() {
+      await health.ready();
+      return { status: 'ok' };
     },
 
     async registerUser(request, reply) {

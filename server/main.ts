@@ -32,20 +32,33 @@ const app = await buildApp(config, demo).catch((error: unknown) => {
   throw error;
 });
 
-let closing = false;
+// On the first signal the instance drains: readiness answers 503 (so a load balancer stops sending
+// it new requests) while it serves on for AZUMA_DRAIN_SECONDS; then it closes. A second signal
+// cuts the wait short.
+let drained: (() => void) | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    // close() stops accepting, lets in-flight requests finish, then runs onClose (database close).
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+  process.on(signal, () => {
+    if (drained) return drained();
+    const waited = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, config.drainSeconds * 1000);
+      drained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    app.startDraining();
+    app.log.info({ signal, drainSeconds: config.drainSeconds }, 'draining: readiness answers 503 from now on');
+    void waited.then(() => {
+      app.log.info('shutting down: finishing in-flight requests');
+      // close() stops accepting, lets in-flight requests finish, then runs onClose (database close).
+      return app.close().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
   });
 }
 

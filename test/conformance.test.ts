@@ -549,7 +549,10 @@ describe('the azuma-conformance command', () => {
       });
     });
 
-  it('when run against our server, then it exits 0, ends with the tally and writes JSON and JUnit reports', async () => {
+  // A whole run in a child process: past the default timeout on a busy machine, so it gets its own.
+  it('when run against our server, then it exits 0, ends with the tally and writes JSON and JUnit reports', {
+    timeout: 120_000,
+  }, async () => {
     const server = await startServer({ sessionTtlSeconds: SHORT_TTL, ...LOCKING });
     try {
       const { code, lines } = await cli([

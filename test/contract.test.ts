@@ -16,11 +16,13 @@ const operations = contract.operations.map((op) => ({
 const deref = (node: Json): Json => (node.$ref ? deref(contract.at<Json>(contract.follow(node.$ref))) : node);
 
 describe('openapi.yaml', () => {
-  it('when read, then it has the four operations of the reference and the six of 1.1, with verbNoun ids', () => {
+  it('when read, then it has the four operations of the reference, the six of 1.1 and the two health probes of 1.3, with verbNoun ids', () => {
     expect(operations.map(({ method, path, id }) => `${method} ${path} ${id}`).sort()).toEqual([
       'DELETE /api/me/sessions endOtherSessions',
       'DELETE /api/me/sessions/{id} endSession',
       'GET /api/ getVersion',
+      'GET /api/health/live getLiveness',
+      'GET /api/health/ready getReadiness',
       'GET /api/me getMe',
       'GET /api/me/sessions listSessions',
       'PATCH /api/me updateMe',
@@ -31,7 +33,7 @@ describe('openapi.yaml', () => {
     ]);
     for (const { op } of operations) {
       expect(op.tags).toHaveLength(1);
-      expect(['API', 'User', 'Sessions']).toContain(op.tags[0]);
+      expect(['API', 'User', 'Sessions', 'Health']).toContain(op.tags[0]);
       expect(op.summary).toMatch(/^[A-Z][a-z]/);
     }
   });
@@ -40,6 +42,8 @@ describe('openapi.yaml', () => {
     const codes = Object.fromEntries(operations.map(({ op }) => [op.operationId, Object.keys(op.responses).sort()]));
     expect(codes).toEqual({
       getVersion: ['200', '500', '503'],
+      getLiveness: ['200', '500', '503'],
+      getReadiness: ['200', '500', '503'],
       registerUser: ['200', '400', '409', '413', '415', '429', '500', '503'],
       loginUser: ['200', '400', '401', '413', '415', '429', '500', '503'],
       getMe: ['200', '401', '500', '503'],
@@ -69,6 +73,8 @@ describe('openapi.yaml', () => {
     const security = Object.fromEntries(operations.map(({ op }) => [op.operationId, op.security]));
     expect(security).toEqual({
       getVersion: [],
+      getLiveness: [],
+      getReadiness: [],
       registerUser: [],
       loginUser: [],
       ...Object.fromEntries(

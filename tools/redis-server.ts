@@ -54,18 +54,19 @@ async function startOn(path: string, port: number): Promise<{ child: ChildProces
   return { child, exited };
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** Starts redis-server; on `port` when given (to bring one back where its clients look for it), else a free one. */
+export async function startRedis(options: { port?: number } = {}): Promise<RedisServer> {
   const path = redisServerPath();
   if (!path) throw new Error(`Redis is not installed (no redis-server found): ${REDIS_INSTALL}`);
   let started: { child: ChildProcess; exited: Promise<unknown> } | undefined;
   let port = 0;
   // Another process may take the free port between the probe and the bind: try a few.
   for (let attempt = 1; started === undefined; attempt++) {
-    port = await freePort();
+    port = options.port ?? (await freePort());
     try {
       started = await startOn(path, port);
     } catch (error) {
-      if (attempt >= 3) throw error;
+      if (attempt >= 3 || options.port !== undefined) throw error;
     }
   }
   const { child: server, exited } = started;

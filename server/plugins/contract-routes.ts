@@ -7,6 +7,7 @@ import type { Contract } from '../../contract/index.js';
 import type { Layers } from '../app.js';
 import { ApiError } from '../errors.js';
 import type { Handlers } from '../handlers.js';
+import { limitsRedis } from '../limits-redis.js';
 import { type SchemeCheck, securityPreHandler } from '../security.js';
 
 export interface ContractRoutesOptions {
@@ -18,6 +19,8 @@ export interface ContractRoutesOptions {
   authRateLimit: number;
   /** The benchmark leaves some out to price them (app.ts); the server runs with all. */
   layers: Pick<Layers, 'cookies' | 'contractSchemas' | 'rateLimit'>;
+  /** AZUMA_REDIS_URL: where every instance counts that limit together; unset, this instance counts alone. */
+  redisUrl: string | undefined;
 }
 
 /**
@@ -26,18 +29,26 @@ export interface ContractRoutesOptions {
  * handler, its `security`, and the rate limit where the contract documents a 429.
  */
 export const contractRoutes = fp<ContractRoutesOptions>(
-  async (app, { contract, handlers, checks, authRateLimit, layers }) => {
+  async (app, { contract, handlers, checks, authRateLimit, redisUrl, layers }) => {
     if (layers.cookies) await app.register(cookie);
     // Without the plugin (the benchmark's cost table only) no request has cookies.
     else app.decorateRequest('cookies', { getter: () => ({}) });
+    const counting = layers.rateLimit && authRateLimit > 0;
+    const redis = counting && redisUrl ? await limitsRedis(redisUrl, app.log) : undefined;
+    if (redis) app.addHook('onClose', async () => redis.disconnect());
     if (layers.rateLimit) {
       await app.register(rateLimit, {
         global: false,
+        max: authRateLimit,
+        timeWindow: 60_000,
+        // Shared: one count per client across instances. Should Redis fail, the request goes
+        // through uncounted rather than failing (limits-redis.ts says why and logs it).
+        ...(redis && { redis, nameSpace: 'azuma:auth-limit:', skipOnError: true }),
         errorResponseBuilder: (_request, context) =>
           new ApiError(429, `too many attempts; retry in ${Math.ceil(context.ttl / 1000)} seconds`),
       });
     }
-    const limit = layers.rateLimit && authRateLimit > 0 ? app.rateLimit({ max: authRateLimit, timeWindow: 60_000 }) : undefined;
+    const limit = counting ? app.rateLimit() : undefined;
     app.decorateRequest('session', null);
 
     const operations = new Map(contract.operations.map((op) => [op.id, op]));
