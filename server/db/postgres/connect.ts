@@ -84,6 +84,20 @@ export function reportingUnreachable<T extends object>(repo: T): T {
   return wrapped as T;
 }
 
+/** A query not yet awaited. */
+type Pending = PromiseLike<unknown> & { execute(): unknown };
+
+/**
+ * Sends the transaction's queries now, in this order, without waiting for each answer (one round
+ * trip for all), and resolves to their results. PostgreSQL runs them one after another, each
+ * seeing what the ones before it did. The driver sends a query only when it is awaited or
+ * executed, so a plain Promise.all would send them in whatever order it happened to await them.
+ */
+export function inOrder<const T extends readonly Pending[]>(...queries: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  for (const query of queries) query.execute();
+  return Promise.all(queries) as Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }>;
+}
+
 const DEADLOCK = '40P01';
 const ATTEMPTS = 3;
 

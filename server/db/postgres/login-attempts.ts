@@ -1,6 +1,6 @@
 import { lockEnd } from '../attempt-lock.js';
 import type { FailureCount, LoginAttemptsRepository } from '../store.js';
-import { type Sql, type Tx, transaction } from './connect.js';
+import { inOrder, type Sql, type Tx, transaction } from './connect.js';
 import { LOCK } from './locks.js';
 
 /** The row that counts the account as a whole, beside one row per client. */
@@ -12,12 +12,9 @@ const WHOLE_ACCOUNT = '';
  */
 const lockAccount = (tx: Tx, account: Buffer) => tx`SELECT pg_advisory_xact_lock(${LOCK.account}, hashtext(encode(${account}, 'hex')))`;
 
-const failures = async (tx: Tx, account: Buffer, client: string, now: number) =>
-  (
-    await tx<FailureCount[]>`
-      SELECT failures, window_ends AS window_ends_at FROM login_failures
-      WHERE account = ${account} AND client = ${client} AND window_ends > ${now}`
-  )[0];
+const failures = (tx: Tx, account: Buffer, client: string, now: number) => tx<FailureCount[]>`
+  SELECT failures, window_ends AS window_ends_at FROM login_failures
+  WHERE account = ${account} AND client = ${client} AND window_ends > ${now}`;
 
 // The stored row's values on the right of SET are the ones before this update.
 const addFailure = (tx: Tx, account: Buffer, client: string, now: number, windowEnds: number) => tx`
@@ -48,16 +45,16 @@ export function loginAttemptsRepository(sql: Sql): LoginAttemptsRepository {
   return {
     begin: (account, client, now, windowEnds, rules) =>
       transaction(sql, async (tx) => {
-        await lockAccount(tx, account);
-        const [own, all, signedIn] = await Promise.all([
+        // The reads run once the lock is held: they see every attempt counted before this one.
+        const [, [own], [all], [signedIn]] = await inOrder(
+          lockAccount(tx, account),
           failures(tx, account, client, now),
           failures(tx, account, WHOLE_ACCOUNT, now),
           tx<{ at: number }[]>`SELECT signed_in_at AS at FROM login_clients WHERE account = ${account} AND client = ${client}`,
-        ]);
-        const until = lockEnd(rules, now, { own, all, lastSignIn: signedIn[0]?.at });
+        );
+        const until = lockEnd(rules, now, { own, all, lastSignIn: signedIn?.at });
         if (until !== undefined) return until;
-        await addFailure(tx, account, client, now, windowEnds);
-        await addFailure(tx, account, WHOLE_ACCOUNT, now, windowEnds);
+        await inOrder(addFailure(tx, account, client, now, windowEnds), addFailure(tx, account, WHOLE_ACCOUNT, now, windowEnds));
         return undefined;
       }),
     succeeded: (account, client, now, keep) =>

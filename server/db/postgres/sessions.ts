@@ -1,5 +1,5 @@
 import type { NewToken, SessionSummary, SessionsRepository, StoredSession } from '../store.js';
-import { type Sql, type Tx, transaction } from './connect.js';
+import { inOrder, type Sql, type Tx, transaction } from './connect.js';
 import { LOCK } from './locks.js';
 
 type LiveRow = StoredSession & { expiresAt: number; rotationSalt: Buffer };
@@ -19,14 +19,16 @@ export function sessionsRepository(sql: Sql): SessionsRepository {
         const [verified] = await tx`
           SELECT 1 FROM users WHERE id = ${session.userId} AND password_hash = ${passwordHash} FOR NO KEY UPDATE`;
         if (!verified) return false;
-        await tx`
-          DELETE FROM sessions WHERE id IN (
-            SELECT id FROM sessions WHERE user_id = ${session.userId} ORDER BY created_at DESC, id DESC OFFSET ${Math.max(0, cap - 1)}
-          ) AND user_id = ${session.userId}`;
-        await tx`
-          INSERT INTO sessions (id, user_id, created_at, last_used_at, ends_at, user_agent)
-          VALUES (${session.id}, ${session.userId}, ${session.createdAt}, ${session.lastUsedAt}, ${session.endsAt}, ${session.userAgent})`;
-        await insertToken(tx, session.id, token);
+        await inOrder(
+          tx`
+            DELETE FROM sessions WHERE id IN (
+              SELECT id FROM sessions WHERE user_id = ${session.userId} ORDER BY created_at DESC, id DESC OFFSET ${Math.max(0, cap - 1)}
+            ) AND user_id = ${session.userId}`,
+          tx`
+            INSERT INTO sessions (id, user_id, created_at, last_used_at, ends_at, user_agent)
+            VALUES (${session.id}, ${session.userId}, ${session.createdAt}, ${session.lastUsedAt}, ${session.endsAt}, ${session.userAgent})`,
+          insertToken(tx, session.id, token),
+        );
         return true;
       }),
     async findLive(tokenHash, now) {
@@ -45,12 +47,15 @@ export function sessionsRepository(sql: Sql): SessionsRepository {
         // successor and ends it with the rest. Rotations and touches do not wait on it.
         const [live] = await tx`SELECT 1 FROM sessions WHERE id = ${sessionId} FOR KEY SHARE`;
         if (!live) return undefined;
-        // A concurrent refresh of the same token inserts the same hash: this waits for it and adds nothing.
-        await insertToken(tx, sessionId, successor);
-        await tx`
-          DELETE FROM session_tokens
-          WHERE session_id = ${sessionId} AND token_hash <> ${successor.tokenHash} AND token_hash <> ${predecessorHash}`;
-        const [stored] = await tx<{ expiresAt: number }[]>`SELECT expires_at FROM session_tokens WHERE token_hash = ${successor.tokenHash}`;
+        // A concurrent refresh of the same token inserts the same hash: this insert waits for it
+        // and adds nothing, and the select then sees its row.
+        const [, , [stored]] = await inOrder(
+          insertToken(tx, sessionId, successor),
+          tx`
+            DELETE FROM session_tokens
+            WHERE session_id = ${sessionId} AND token_hash <> ${successor.tokenHash} AND token_hash <> ${predecessorHash}`,
+          tx<{ expiresAt: number }[]>`SELECT expires_at FROM session_tokens WHERE token_hash = ${successor.tokenHash}`,
+        );
         return stored;
       }),
     async touch(sessionId, now, resolutionMs) {
