@@ -4,7 +4,8 @@ import { servicesEnabled } from './test/support/services.js';
 /**
  * The server's tests that hold for any storage engine, run a second time with every app on
  * PostgreSQL: through HTTP (or the services), what they check cannot tell the engines apart.
- * Tests of the SQLite file itself (storage, backup, durability, exposure) stay with SQLite.
+ * Tests of the SQLite file itself (storage, backup, durability, exposure) stay with SQLite, and
+ * so do those whose subject lies above storage (the client, password screening, the docs).
  */
 const ON_BOTH_ENGINES = [
   'test/api.test.ts',
@@ -15,8 +16,6 @@ const ON_BOTH_ENGINES = [
   'test/concurrency.test.ts',
   'test/hardening.test.ts',
   'test/names.test.ts',
-  'test/password-screening.test.ts',
-  'test/client.test.ts',
 ];
 /** Tests only PostgreSQL has: its store across instances, the conformance suite against it. */
 const POSTGRES_ONLY = 'test/postgres/**/*.test.ts';

@@ -13,7 +13,7 @@ import { openDatabase } from '../server/db/sqlite/open.js';
 import { usersRepository } from '../server/db/sqlite/users.js';
 import { newObjectId } from '../server/ids.js';
 import { responseErrors } from './support/contract.js';
-import { buildTestApp, TEST_BACKEND, TEST_SCRYPT } from './support/server.js';
+import { buildTestApp, TEST_SCRYPT } from './support/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-screening-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,27 +83,23 @@ describe('password change', () => {
 });
 
 describe('login', () => {
-  // A SQLite file written before screening; no PostgreSQL database predates it.
-  it.runIf(TEST_BACKEND === 'sqlite')(
-    'when an account was registered with a common password before screening, then it still logs in',
-    async () => {
-      const dbPath = join(dir, 'before-screening.sqlite');
-      const db = openDatabase(dbPath);
-      const hasher = passwordHasher({ params: TEST_SCRYPT, concurrency: 1, queueLimit: 1 });
-      usersRepository(db).insert({
-        id: newObjectId(Date.now()),
-        name: 'veteran',
-        nameKey: nameIdentity('veteran').key,
-        nameSkeleton: nameIdentity('veteran').skeleton,
-        passwordHash: await hasher.hash('password1'),
-        createdAt: Date.now(),
-      });
-      db.close();
-      app = await buildTestApp({ dbPath });
-      expect((await login('veteran', 'password1')).statusCode).toBe(200);
-      expect((await login('nobody', 'password1')).statusCode).toBe(401);
-    },
-  );
+  it('when an account was registered with a common password before screening, then it still logs in', async () => {
+    const dbPath = join(dir, 'before-screening.sqlite');
+    const db = openDatabase(dbPath);
+    const hasher = passwordHasher({ params: TEST_SCRYPT, concurrency: 1, queueLimit: 1 });
+    usersRepository(db).insert({
+      id: newObjectId(Date.now()),
+      name: 'veteran',
+      nameKey: nameIdentity('veteran').key,
+      nameSkeleton: nameIdentity('veteran').skeleton,
+      passwordHash: await hasher.hash('password1'),
+      createdAt: Date.now(),
+    });
+    db.close();
+    app = await buildTestApp({ dbPath });
+    expect((await login('veteran', 'password1')).statusCode).toBe(200);
+    expect((await login('nobody', 'password1')).statusCode).toBe(401);
+  });
 });
 
 describe('the list', () => {
