@@ -1,11 +1,57 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { servicesEnabled } from './test/support/services.js';
+
+/**
+ * The server's tests that hold for any storage engine, run a second time with every app on
+ * PostgreSQL: through HTTP (or the services), what they check cannot tell the engines apart.
+ * Tests of the SQLite file itself (storage, backup, durability, exposure) stay with SQLite, and
+ * so do those whose subject lies above storage (the client, password screening, the docs).
+ */
+const ON_BOTH_ENGINES = [
+  'test/api.test.ts',
+  'test/sessions.test.ts',
+  'test/ending-sessions.test.ts',
+  'test/accounts.test.ts',
+  'test/login-throttle.test.ts',
+  'test/concurrency.test.ts',
+  'test/hardening.test.ts',
+  'test/names.test.ts',
+];
+/** Tests only PostgreSQL has: its store across instances, the conformance suite against it. */
+const POSTGRES_ONLY = 'test/postgres/**/*.test.ts';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/build-packages.ts'],
     // better-sqlite3 is a native addon: it breaks under vmThreads; forks isolate it cleanly.
     pool: 'forks',
     testTimeout: 20_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'sqlite',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, POSTGRES_ONLY],
+          globalSetup: ['test/support/build-packages.ts'],
+        },
+      },
+      // Without PostgreSQL installed (and outside CI) the project is left out, saying how to install it.
+      ...(servicesEnabled('postgres')
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                // A step is a network round trip here, not a call into the process: the tests
+                // that take a thousand of them need longer.
+                testTimeout: 60_000,
+                include: [...ON_BOTH_ENGINES, POSTGRES_ONLY],
+                globalSetup: ['test/support/postgres-setup.ts'],
+                env: { AZUMA_TEST_BACKEND: 'postgres' },
+              },
+            },
+          ]
+        : []),
+    ],
   },
 });

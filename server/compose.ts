@@ -7,6 +7,7 @@ import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './auth/password
 import { type SessionRules, type SessionService, sessionService } from './auth/sessions.js';
 import { startSweeper } from './auth/sweeper.js';
 import { type Config, ConfigError } from './config.js';
+import { redactLocation } from './db/location.js';
 import { openStore } from './db/open-store.js';
 import type { Store, Warn } from './db/store.js';
 import { type SessionTransport, sessionTransport } from './session-transport.js';
@@ -65,10 +66,11 @@ export async function composeServices(config: Config, contract: Contract, option
   const now = options.now ?? Date.now;
   let store: Store;
   try {
-    store = await openStore(config.dbPath, warn);
+    store = await openStore(config.dbPath, { warn, pool: config.dbPool });
   } catch (error) {
-    // The operator's fix is the setting (or the file it names): say which.
-    throw new ConfigError(`AZUMA_DB: cannot open '${config.dbPath}': ${error instanceof Error ? error.message : String(error)}`);
+    // The operator's fix is the setting (or the file or database it names): say which, without its password.
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(`AZUMA_DB: cannot open '${redactLocation(config.dbPath)}': ${reason}`);
   }
   const sessions = sessionService(store.sessions, sessionRules(config, contract), now);
   const passwords = passwordHasher({

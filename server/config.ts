@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { isPostgresUrl, redactLocation } from './db/location.js';
 
 // Configuration is read from the environment (and azuma-server's two flags) once, at start-up,
 // and frozen. A bad value stops start-up with a message naming the variable or flag, rather than
@@ -12,8 +13,13 @@ export interface Config {
   host: string;
   /** AZUMA_PORT: port to listen on; 0 picks a free one. */
   port: number;
-  /** AZUMA_DB: SQLite file, created with its folder on first start; `:memory:` keeps nothing. */
+  /**
+   * AZUMA_DB: a PostgreSQL URL (`postgres://…` or `postgresql://…`), which several instances may
+   * share; else a SQLite file, created with its folder on first start; `:memory:` keeps nothing.
+   */
   dbPath: string;
+  /** AZUMA_DB_POOL: connections to PostgreSQL one instance holds at most (unused with SQLite). */
+  dbPool: number;
   /** AZUMA_SESSION_TTL: lifetime of a session token in seconds. */
   sessionTtlSeconds: number;
   /** AZUMA_SESSION_MAX_AGE: a session's absolute lifetime in seconds, however often it is refreshed. */
@@ -188,7 +194,13 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
   const db = env.AZUMA_DB?.trim();
   // A demo keeps nothing; a database named beside it would look kept and be silently ignored.
   if (flags.demo && db && db !== ':memory:') {
-    throw new ConfigError(`--demo keeps its database in memory, so AZUMA_DB='${db}' would be ignored: unset AZUMA_DB, or drop --demo`);
+    throw new ConfigError(
+      `--demo keeps its database in memory, so AZUMA_DB='${redactLocation(db)}' would be ignored: unset AZUMA_DB, or drop --demo`,
+    );
+  }
+  // A URL with a typo in its scheme's slashes would otherwise become a SQLite file of that name.
+  if (db && /^postgres(ql)?:/i.test(db) && !isPostgresUrl(db)) {
+    throw new ConfigError(`AZUMA_DB must be postgres://user:password@host:port/database, got '${redactLocation(db)}'`);
   }
   const dbPath = flags.demo ? ':memory:' : db || 'data/azuma.sqlite';
   const loginFailuresPerClient = integer(env, 'AZUMA_LOGIN_FAILURES_PER_CLIENT', 10, 0, 1000);
@@ -205,6 +217,7 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     host,
     port: integer(env, 'AZUMA_PORT', 3000, 0, 65535),
     dbPath,
+    dbPool: integer(env, 'AZUMA_DB_POOL', 10, 1, 1000),
     // At least a minute, so a fresh token is never born expired; at most ten years.
     sessionTtlSeconds: integer(env, 'AZUMA_SESSION_TTL', 2_592_000, 60, 315_360_000),
     // 90 days by default: the absolute timeout of a long-lived session (OWASP Session

@@ -5,6 +5,7 @@ import type { components } from '../generated/openapi.js';
 import { CommonPasswordError } from './auth/common-passwords.js';
 import { LoginLockedError } from './auth/login-throttle.js';
 import { HashingBusyError } from './auth/passwords.js';
+import { StoreUnavailableError } from './db/store.js';
 
 export type ErrorBody = components['schemas']['Error'];
 
@@ -21,6 +22,9 @@ export class ApiError extends Error {
     super(detail ?? `HTTP ${statusCode}`);
   }
 }
+
+/** What a 503 for an unreachable database asks clients to wait: about one connect timeout. */
+const STORE_RETRY_SECONDS = 3;
 
 /** Builds error bodies; the one place a status becomes its contract constant. */
 export type ErrorBodies = (status: number, detail?: string) => ErrorBody;
@@ -85,6 +89,15 @@ export const errorShape = fp<{ bodies: ErrorBodies; bodyLimit: number }>(
       if (error instanceof ApiError) return send(reply.headers(error.headers), error.statusCode, error.detail);
       if (error instanceof HashingBusyError) {
         return send(reply.header('Retry-After', '1'), 503, 'the server is busy hashing passwords; retry in 1 second');
+      }
+      if (error instanceof StoreUnavailableError) {
+        // Logged for the operator (it says which database and why); the client learns only to retry.
+        request.log.error({ err: error }, 'database unreachable');
+        return send(
+          reply.header('Retry-After', String(STORE_RETRY_SECONDS)),
+          503,
+          `the database cannot be reached; retry in ${STORE_RETRY_SECONDS} seconds`,
+        );
       }
       if (error instanceof LoginLockedError) {
         const wait = error.retryAfterSeconds;

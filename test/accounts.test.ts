@@ -1,13 +1,13 @@
 // The accounts service with a password hasher the test holds in its hand, so that interleavings a
 // real hash makes only likely happen every time.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '../contract/index.js';
 import { accountService } from '../server/auth/accounts.js';
 import type { PasswordHasher } from '../server/auth/passwords.js';
 import { sessionService } from '../server/auth/sessions.js';
 import { sessionRules } from '../server/compose.js';
-import { sqliteStore } from '../server/db/sqlite/store.js';
-import { testConfig } from './support/server.js';
+import type { Store } from '../server/db/store.js';
+import { testConfig, testStore } from './support/server.js';
 
 /** A hasher that can hold one `verify` until the test releases it; a hash is the password, tagged. */
 function heldHasher() {
@@ -33,15 +33,22 @@ function heldHasher() {
   };
 }
 
-function accounts() {
-  const store = sqliteStore(':memory:');
+let store: Store | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+/** The services on a fresh store of the run's backend (SQLite, or PostgreSQL in the postgres project). */
+async function accounts() {
+  store = await testStore();
   const sessions = sessionService(store.sessions, sessionRules(testConfig(), loadContract()), Date.now);
   const held = heldHasher();
   return { held, sessions, service: accountService(store.users, held.hasher, sessions, Date.now) };
 }
 
 /** Registers an account that must be new, and answers its user. */
-async function registered(service: ReturnType<typeof accounts>['service'], name: string, password: string) {
+async function registered(service: Awaited<ReturnType<typeof accounts>>['service'], name: string, password: string) {
   const registration = await service.register(name, password, undefined);
   if (registration.outcome !== 'registered') throw new Error(`'${name}' did not register: ${registration.outcome}`);
   return registration.signedIn;
@@ -49,16 +56,17 @@ async function registered(service: ReturnType<typeof accounts>['service'], name:
 
 describe('accounts', () => {
   it('when a name and its look-alike register at once, then the transaction lets exactly one in', async () => {
-    const { service } = accounts();
+    const { service } = await accounts();
     // Both pass the early check before either hash is done; only the insert's transaction is left to decide.
     const outcomes = await Promise.all(
       ['alice', '\u0430lice', 'ＡＬＩＣＥ'].map((name) => service.register(name, 'correct horse', undefined)),
     );
-    expect(outcomes.map((o) => o.outcome)).toEqual(['registered', 'taken', 'taken']);
+    // Which one wins is the database's to decide (on PostgreSQL, whichever takes the name's lock first).
+    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['registered', 'taken', 'taken']);
   });
 
   it('when a login verified against the old password finishes after a password change, then it gets no session', async () => {
-    const { held, sessions, service } = accounts();
+    const { held, sessions, service } = await accounts();
     const { user } = await registered(service, 'racer', 'old password');
     const release = held.holdNext();
     const racing = service.login('racer', 'old password', undefined);
@@ -71,7 +79,7 @@ describe('accounts', () => {
   });
 
   it('when two password changes race, then the one that verified the replaced password fails', async () => {
-    const { held, service } = accounts();
+    const { held, service } = await accounts();
     const { user } = await registered(service, 'twice', 'old password');
     const release = held.holdNext();
     const slow = service.changePassword(user.id, 'old password', 'slow password', undefined);

@@ -3,6 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../server/config.js';
+import { freePort } from '../tools/free-port.js';
 import { runServerUntilExit, spawnServer } from '../tools/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-process-'));
@@ -74,10 +76,29 @@ describe('the server process', () => {
     // A folder where the file should be: the database cannot be opened.
     ['AZUMA_DB', tmpdir()],
     ['AZUMA_HOST', '203.0.113.7'],
+    ['AZUMA_DB_POOL', '0'],
+    // Not quite a PostgreSQL URL: refused rather than taken for a file name.
+    ['AZUMA_DB', 'postgres:/db.example/azuma'],
   ])('when %s is %s, then start-up stops with a message naming it', async (name, value) => {
     const { code, output } = await runServerUntilExit({ AZUMA_DB: ':memory:', [name]: value });
     expect(code).toBe(1);
     expect(output).toContain(name);
     expect(output).not.toMatch(/\n\s+at /);
+  });
+
+  it('when the PostgreSQL database AZUMA_DB names cannot be reached, then start-up stops naming it without its password', async () => {
+    const url = `postgres://azuma:hunter2@127.0.0.1:${await freePort()}/azuma`;
+    const { code, output } = await runServerUntilExit({ AZUMA_DB: url });
+    expect(code).toBe(1);
+    expect(output).toMatch(/^azuma: AZUMA_DB: cannot open 'postgres:\/\/azuma:\*\*\*@127\.0\.0\.1:\d+\/azuma': .*ECONNREFUSED/);
+    expect(output).not.toContain('hunter2');
+  });
+
+  it('when --demo meets a PostgreSQL AZUMA_DB, then the message names it without its password', () => {
+    expect(() => loadConfig({ AZUMA_DB: 'postgresql://azuma:hunter2@db.example/azuma' }, { demo: true })).toThrow(
+      new ConfigError(
+        "--demo keeps its database in memory, so AZUMA_DB='postgresql://azuma:***@db.example/azuma' would be ignored: unset AZUMA_DB, or drop --demo",
+      ),
+    );
   });
 });

@@ -169,3 +169,11 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * The database cannot be reached just now (down, restarting, or the network between): the
+ * request may succeed once it is back, so the server answers 503 rather than 500.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError';
+}

@@ -1,0 +1,53 @@
+import { type Store, StoreUnavailableError } from '../store.js';
+import { connect, reportingUnreachable, storeError } from './connect.js';
+import { loginAttemptsRepository } from './login-attempts.js';
+import { migrate } from './migrations.js';
+import { sessionsRepository } from './sessions.js';
+import { usersRepository } from './users.js';
+
+export interface PostgresOptions {
+  /** Connections this instance holds at most (AZUMA_DB_POOL). */
+  pool: number;
+}
+
+/** How long a health check waits for `SELECT 1` before calling the database unreachable. */
+const PING_TIMEOUT_MS = 2000;
+
+/**
+ * Several instances may share one database: every rule the services rely on is a transaction
+ * or a lock in PostgreSQL, never this process's memory. Connects and migrates before resolving,
+ * so an instance with a wrong URL or an unreachable database stops at start-up.
+ */
+export async function postgresStore(url: string, { pool }: PostgresOptions): Promise<Store> {
+  const sql = connect(url, { max: pool });
+  try {
+    await migrate(sql);
+  } catch (error) {
+    await sql.end({ timeout: 0 });
+    throw error;
+  }
+  return {
+    engine: 'postgres',
+    users: reportingUnreachable(usersRepository(sql)),
+    sessions: reportingUnreachable(sessionsRepository(sql)),
+    loginAttempts: reportingUnreachable(loginAttemptsRepository(sql)),
+    async ping() {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new StoreUnavailableError(`PostgreSQL gave no answer to SELECT 1 within ${PING_TIMEOUT_MS} ms`)),
+          PING_TIMEOUT_MS,
+        );
+      });
+      try {
+        await Promise.race([sql`SELECT 1`, timeout]);
+      } catch (error) {
+        throw storeError(error);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    // Queries under way may finish within the grace; then the connections close regardless.
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

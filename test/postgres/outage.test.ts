@@ -1,0 +1,82 @@
+// PostgreSQL going away under a running server, on a cluster of this file's own (stopping the
+// shared one would pull it from under every other test): requests answer 503 in the error shape,
+// quickly and without crashing, and full service returns with the database, the server untouched.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresStore } from '../../server/db/postgres/store.js';
+import { StoreUnavailableError } from '../../server/db/store.js';
+import { type PostgresCluster, startPostgres } from '../../tools/postgres-cluster.js';
+import { type ServerProcess, spawnServer } from '../../tools/server-process.js';
+import { responseErrors, responseHeaderErrors } from '../support/contract.js';
+
+let cluster: PostgresCluster;
+beforeAll(async () => {
+  cluster = await startPostgres();
+}, 120_000);
+afterAll(() => cluster?.stop());
+
+describe('while PostgreSQL is down', () => {
+  it('when the database stops, then the store rejects as unavailable, and answers again once it is back', async () => {
+    const store = await postgresStore(await cluster.createDatabase('store'), { pool: 2 });
+    try {
+      await store.users.insert({ id: 'u1', name: 'kept', nameKey: 'kept', nameSkeleton: 'kept', passwordHash: 'h', createdAt: 1 });
+      await cluster.stopServer();
+      await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.users.findById('u1')).rejects.toBeInstanceOf(StoreUnavailableError);
+      await expect(store.sessions.deleteExpired(Date.now(), 10)).rejects.toBeInstanceOf(StoreUnavailableError);
+      await cluster.startServer();
+      await store.ping();
+      expect((await store.users.findById('u1'))?.name).toBe('kept');
+    } finally {
+      await cluster.startServer();
+      await store.close();
+    }
+  });
+
+  it('when the database of a running server stops, then requests answer 503 with Retry-After, and serve again once it is back', async () => {
+    let server: ServerProcess | undefined;
+    try {
+      // The real entry point, as `AZUMA_DB=postgres://… npm start` runs it.
+      server = await spawnServer({ AZUMA_DB: await cluster.createDatabase('served') });
+      const url = server.url;
+      const registered = await fetch(`${url}/api/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'survivor', password: 'correct horse' }),
+      });
+      expect(registered.status).toBe(200);
+      const { token } = (await registered.json()) as { token: string };
+      const me = () => fetch(`${url}/api/me`, { headers: { 'Azuma-Session': token } });
+      expect((await me()).status).toBe(200);
+
+      await cluster.stopServer();
+      for (const answer of [
+        await me(),
+        await fetch(`${url}/api/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ name: 'survivor', password: 'correct horse' }),
+        }),
+      ]) {
+        const path = new URL(answer.url).pathname;
+        const method = path === '/api/me' ? 'GET' : 'POST';
+        expect(answer.status).toBe(503);
+        const body = await answer.json();
+        expect(body).toMatchObject({ code: 503, message: 'SERVICE_UNAVAILABLE' });
+        expect(responseErrors(method, path, 503, body)).toEqual([]);
+        expect(responseHeaderErrors(method, path, 503, Object.fromEntries(answer.headers))).toEqual([]);
+        expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      // The version needs no database: still served.
+      expect((await fetch(`${url}/api/`)).status).toBe(200);
+
+      await cluster.startServer();
+      const again = await me();
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ name: 'survivor' });
+      expect(server.output()).not.toMatch(/"level":60|uncaught/i);
+    } finally {
+      await cluster.startServer();
+      await server?.stop();
+    }
+  });
+});
