@@ -78,14 +78,17 @@ export function sessionsRepository(sql: Sql): SessionsRepository {
         if (!lock!.got) return 0;
         // As in SQLite: the sessions a batch's tokens belonged to are the only ones it can leave
         // without tokens, checked by id, so no sweep scans the live sessions.
-        const tokens = await tx<{ session_id: string }[]>`
+        const tokens = await tx<{ sessionId: string }[]>`
           DELETE FROM session_tokens WHERE id IN (
             SELECT id FROM session_tokens WHERE expires_at <= ${now} LIMIT ${limit} FOR UPDATE SKIP LOCKED
           ) RETURNING session_id`;
-        const emptied = [...new Set(tokens.map((row) => row.session_id))];
-        const tokenless = await tx`
-          DELETE FROM sessions s WHERE s.id = ANY(${emptied}::text[])
-          AND NOT EXISTS (SELECT 1 FROM session_tokens t WHERE t.session_id = s.id)`;
+        const emptied = [...new Set(tokens.map((row) => row.sessionId))];
+        const tokenless =
+          emptied.length === 0
+            ? { count: 0 }
+            : await tx`
+                DELETE FROM sessions s WHERE s.id IN ${tx(emptied)}
+                AND NOT EXISTS (SELECT 1 FROM session_tokens t WHERE t.session_id = s.id)`;
         const sessions = await tx`
           DELETE FROM sessions WHERE id IN (
             SELECT id FROM sessions WHERE ends_at <= ${now} LIMIT ${limit} FOR UPDATE SKIP LOCKED
