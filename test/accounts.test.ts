@@ -1,6 +1,9 @@
 // The accounts service with a password hasher the test holds in its hand, so that interleavings a
 // real hash makes only likely happen every time.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadContract } from '../contract/index.js';
 import { accountService } from '../server/auth/accounts.js';
 import type { PasswordHasher } from '../server/auth/passwords.js';
@@ -33,8 +36,15 @@ function heldHasher() {
   };
 }
 
-function accounts() {
-  const store = sqliteStore(':memory:');
+const dir = mkdtempSync(join(tmpdir(), 'azuma-accounts-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+/** Where the store keeps its data: in memory every step runs in process, in a file writes go to the writer thread. */
+type Location = 'memory' | 'file';
+
+function accounts(location: Location) {
+  const store = sqliteStore(location === 'memory' ? ':memory:' : join(dir, `accounts${files++}.sqlite`));
   const sessions = sessionService(store.sessions, sessionRules(testConfig(), loadContract()), Date.now);
   const held = heldHasher();
   return { held, sessions, service: accountService(store.users, held.hasher, sessions, Date.now) };
@@ -47,9 +57,9 @@ async function registered(service: ReturnType<typeof accounts>['service'], name:
   return registration.signedIn;
 }
 
-describe('accounts', () => {
+describe.each<Location>(['memory', 'file'])('accounts (database in %s)', (location) => {
   it('when a name and its look-alike register at once, then the transaction lets exactly one in', async () => {
-    const { service } = accounts();
+    const { service } = accounts(location);
     // Both pass the early check before either hash is done; only the insert's transaction is left to decide.
     const outcomes = await Promise.all(
       ['alice', '\u0430lice', 'ＡＬＩＣＥ'].map((name) => service.register(name, 'correct horse', undefined)),
@@ -58,7 +68,7 @@ describe('accounts', () => {
   });
 
   it('when a login verified against the old password finishes after a password change, then it gets no session', async () => {
-    const { held, sessions, service } = accounts();
+    const { held, sessions, service } = accounts(location);
     const { user } = await registered(service, 'racer', 'old password');
     const release = held.holdNext();
     const racing = service.login('racer', 'old password', undefined);
@@ -71,7 +81,7 @@ describe('accounts', () => {
   });
 
   it('when two password changes race, then the one that verified the replaced password fails', async () => {
-    const { held, service } = accounts();
+    const { held, service } = accounts(location);
     const { user } = await registered(service, 'twice', 'old password');
     const release = held.holdNext();
     const slow = service.changePassword(user.id, 'old password', 'slow password', undefined);
