@@ -99,6 +99,19 @@ describe('the SQLite writer thread', () => {
     expect(onDisk(path).users).toBe(20);
   });
 
+  it('when the arguments of a step cannot cross to the thread, then that call rejects and the writes after it go on', async () => {
+    const store = sqliteStore(freshPath());
+    try {
+      const owner = user('clone');
+      await store.users.insert(owner);
+      const notData = { status: (() => 'a function') as unknown as string };
+      await expect(store.users.updateProfile(owner.id, notData)).rejects.toThrow(/could not be cloned/);
+      expect(await store.users.updateProfile(owner.id, { status: 'fine' })).toMatchObject({ status: 'fine' });
+    } finally {
+      await store.close();
+    }
+  });
+
   it('when the writer thread dies, then pending and later writes reject, the failure is reported, and close does not hang', async () => {
     const warnings: string[] = [];
     // The thread cannot open a file in a folder that does not exist: it fails right after starting.

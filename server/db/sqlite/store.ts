@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Store, Warn } from '../store.js';
 import { openDatabase } from './open.js';
 import { type Repositories, type RepositoryName, repositories, STEPS } from './repositories.js';
@@ -29,7 +30,8 @@ export function sqliteStore(path: string, warn?: Warn): Store {
   // This connection only reads from here on: a write through it would wait on the writer's lock
   // with the event loop blocked, so it fails at once instead.
   db.pragma('query_only = ON');
-  const writer = startWriter(path, warn);
+  // Absolute, so the thread opens this very file whatever the working directory becomes.
+  const writer = startWriter(resolve(path), warn);
   const split = <R extends RepositoryName>(repository: R): Repositories[R] => splitRepository(repository, local[repository], writer);
   return {
     engine: 'sqlite',

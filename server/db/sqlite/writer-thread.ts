@@ -79,7 +79,14 @@ export function startWriter(path: string, warn: Warn = (message) => console.warn
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
         worker.ref();
-        worker.postMessage(request);
+        try {
+          worker.postMessage(request);
+        } catch (error) {
+          // Arguments that cannot be cloned: this step fails, and nothing waits for an answer.
+          pending.delete(id);
+          settled();
+          throw error;
+        }
       });
     },
     get failure() {
