@@ -3,7 +3,7 @@
 // server runs, never of a copy that could drift.
 import Database from 'better-sqlite3';
 import { loginAttemptsRepository } from '../server/db/sqlite/login-attempts.js';
-import type { Db } from '../server/db/sqlite/open.js';
+import type { Db } from '../server/db/sqlite/connection.js';
 import { sessionsRepository } from '../server/db/sqlite/sessions.js';
 import { usersRepository } from '../server/db/sqlite/users.js';
 

@@ -1,11 +1,15 @@
 // The accounts service with a password hasher the test holds in its hand, so that interleavings a
 // real hash makes only likely happen every time.
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '../contract/index.js';
 import { accountService } from '../server/auth/accounts.js';
 import type { PasswordHasher } from '../server/auth/passwords.js';
 import { sessionService } from '../server/auth/sessions.js';
 import { sessionRules } from '../server/compose.js';
+import { sqliteStore } from '../server/db/sqlite/store.js';
 import type { Store } from '../server/db/store.js';
 import { testConfig, testStore } from './support/server.js';
 
@@ -33,15 +37,26 @@ function heldHasher() {
   };
 }
 
+const dir = mkdtempSync(join(tmpdir(), 'azuma-accounts-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
 let store: Store | undefined;
 afterEach(async () => {
   await store?.close();
   store = undefined;
 });
 
-/** The services on a fresh store of the run's backend (SQLite, or PostgreSQL in the postgres project). */
-async function accounts() {
-  store = await testStore();
+/**
+ * Where the store keeps its data: `run` is the run's backend (SQLite in memory, every step in
+ * process; or PostgreSQL in the postgres project), `file` a SQLite file, whose writes go to the
+ * writer thread.
+ */
+type Location = 'run' | 'file';
+
+/** The services on a fresh store. */
+async function accounts(location: Location) {
+  store = location === 'file' ? sqliteStore(join(dir, `accounts${files++}.sqlite`)) : await testStore();
   const sessions = sessionService(store.sessions, sessionRules(testConfig(), loadContract()), Date.now);
   const held = heldHasher();
   return { held, sessions, service: accountService(store.users, held.hasher, sessions, Date.now) };
@@ -54,39 +69,42 @@ async function registered(service: Awaited<ReturnType<typeof accounts>>['service
   return registration.signedIn;
 }
 
-describe('accounts', () => {
-  it('when a name and its look-alike register at once, then the transaction lets exactly one in', async () => {
-    const { service } = await accounts();
-    // Both pass the early check before either hash is done; only the insert's transaction is left to decide.
-    const outcomes = await Promise.all(
-      ['alice', '\u0430lice', 'ＡＬＩＣＥ'].map((name) => service.register(name, 'correct horse', undefined)),
-    );
-    // Which one wins is the database's to decide (on PostgreSQL, whichever takes the name's lock first).
-    expect(outcomes.map((o) => o.outcome).sort()).toEqual(['registered', 'taken', 'taken']);
-  });
+describe.each<Location>(process.env.AZUMA_TEST_BACKEND === 'postgres' ? ['run'] : ['run', 'file'])(
+  'accounts (database in %s)',
+  (location) => {
+    it('when a name and its look-alike register at once, then the transaction lets exactly one in', async () => {
+      const { service } = await accounts(location);
+      // Both pass the early check before either hash is done; only the insert's transaction is left to decide.
+      const outcomes = await Promise.all(
+        ['alice', '\u0430lice', 'ＡＬＩＣＥ'].map((name) => service.register(name, 'correct horse', undefined)),
+      );
+      // Which one wins is the database's to decide (on PostgreSQL, whichever takes the name's lock first).
+      expect(outcomes.map((o) => o.outcome).sort()).toEqual(['registered', 'taken', 'taken']);
+    });
 
-  it('when a login verified against the old password finishes after a password change, then it gets no session', async () => {
-    const { held, sessions, service } = await accounts();
-    const { user } = await registered(service, 'racer', 'old password');
-    const release = held.holdNext();
-    const racing = service.login('racer', 'old password', undefined);
-    // The change lands while the login is still verifying the old password.
-    const changed = await service.changePassword(user.id, 'old password', 'new password', undefined);
-    expect(changed).toBeDefined();
-    release();
-    expect(await racing).toBeUndefined();
-    expect(await sessions.list(user.id)).toHaveLength(1);
-  });
+    it('when a login verified against the old password finishes after a password change, then it gets no session', async () => {
+      const { held, sessions, service } = await accounts(location);
+      const { user } = await registered(service, 'racer', 'old password');
+      const release = held.holdNext();
+      const racing = service.login('racer', 'old password', undefined);
+      // The change lands while the login is still verifying the old password.
+      const changed = await service.changePassword(user.id, 'old password', 'new password', undefined);
+      expect(changed).toBeDefined();
+      release();
+      expect(await racing).toBeUndefined();
+      expect(await sessions.list(user.id)).toHaveLength(1);
+    });
 
-  it('when two password changes race, then the one that verified the replaced password fails', async () => {
-    const { held, service } = await accounts();
-    const { user } = await registered(service, 'twice', 'old password');
-    const release = held.holdNext();
-    const slow = service.changePassword(user.id, 'old password', 'slow password', undefined);
-    expect(await service.changePassword(user.id, 'old password', 'fast password', undefined)).toBeDefined();
-    release();
-    expect(await slow).toBeUndefined();
-    expect(await service.login('twice', 'fast password', undefined)).toBeDefined();
-    expect(await service.login('twice', 'slow password', undefined)).toBeUndefined();
-  });
-});
+    it('when two password changes race, then the one that verified the replaced password fails', async () => {
+      const { held, service } = await accounts(location);
+      const { user } = await registered(service, 'twice', 'old password');
+      const release = held.holdNext();
+      const slow = service.changePassword(user.id, 'old password', 'slow password', undefined);
+      expect(await service.changePassword(user.id, 'old password', 'fast password', undefined)).toBeDefined();
+      release();
+      expect(await slow).toBeUndefined();
+      expect(await service.login('twice', 'fast password', undefined)).toBeDefined();
+      expect(await service.login('twice', 'slow password', undefined)).toBeUndefined();
+    });
+  },
+);

@@ -1,6 +1,6 @@
 import { type LockRules, lockEnd } from '../attempt-lock.js';
 import type { FailureCount, LoginAttemptsRepository } from '../store.js';
-import type { Db } from './open.js';
+import type { Db } from './connection.js';
 import type { Sync } from './sync.js';
 
 /** The row that counts the account as a whole, beside one row per client. */

@@ -1,6 +1,6 @@
 import type { Warn } from '../store.js';
+import type { Db } from './connection.js';
 import { recomputeNameIdentities } from './name-identities.js';
-import type { Db } from './open.js';
 
 /** SQL, or a step that needs code (and may warn the operator) for what SQL cannot compute. */
 export type Migration = string | ((db: Db, warn: Warn) => void);

@@ -4,7 +4,7 @@
 // key or a skeleton are reported, never merged or refused.
 import { nameIdentity } from '../../auth/name-identity.js';
 import type { Warn } from '../store.js';
-import type { Db } from './open.js';
+import type { Db } from './connection.js';
 
 interface Account {
   id: string;

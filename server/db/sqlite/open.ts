@@ -1,27 +1,17 @@
 import { closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import type { Warn } from '../store.js';
+import { connect, type Db } from './connection.js';
 import { migrations } from './migrations.js';
 
-export type Db = Database.Database;
-
 /**
- * Opens (creating on first start) the database and brings its schema up to date.
- *
- * WAL lets readers run beside the single writer; synchronous=FULL fsyncs the WAL on every commit,
- * so an acknowledged registration survives a process crash and a power loss alike (NORMAL would
- * survive only the former). busy_timeout covers a second process, such as a backup, holding the
- * write lock for a moment. `warn` hears what a migration found that the operator should know,
- * such as existing accounts whose names now collide.
+ * Opens (creating on first start) the database and brings its schema up to date. `warn` hears
+ * what a migration found that the operator should know, such as existing accounts whose names
+ * now collide.
  */
 export function openDatabase(path: string, warn: Warn = (message) => console.warn(message)): Db {
   if (path !== ':memory:') createPrivately(path, warn);
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
+  const db = connect(path);
   migrate(db, warn);
   return db;
 }

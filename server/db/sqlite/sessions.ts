@@ -1,5 +1,5 @@
 import type { NewToken, SessionSummary, SessionsRepository, StoredSession } from '../store.js';
-import type { Db } from './open.js';
+import type { Db } from './connection.js';
 import type { Sync } from './sync.js';
 
 const SESSION_COLUMNS = `s.id, s.user_id AS userId, s.created_at AS createdAt, s.last_used_at AS lastUsedAt,

@@ -1,20 +1,62 @@
+import { resolve } from 'node:path';
 import type { Store, Warn } from '../store.js';
-import { loginAttemptsRepository } from './login-attempts.js';
 import { openDatabase } from './open.js';
-import { sessionsRepository } from './sessions.js';
-import { asynchronous } from './sync.js';
-import { usersRepository } from './users.js';
+import { type Repositories, type RepositoryName, repositories, STEPS } from './repositories.js';
+import { asynchronous, type Sync } from './sync.js';
+import { startWriter, type Writer } from './writer-thread.js';
 
-/** The embedded default: one SQLite file (created on first start), or `:memory:`. */
+/**
+ * The embedded default: one SQLite file (created and migrated on first start), or `:memory:`.
+ *
+ * A file's writes run on a writer thread (writer.ts), so the fsync of each commit never blocks
+ * the event loop, and writes that queue up meanwhile share one commit; reads run here, on a
+ * connection of their own, beside it (WAL). `:memory:` is one connection that no thread can
+ * share, so there every step runs here, as it is quick: nothing is fsynced.
+ */
 export function sqliteStore(path: string, warn?: Warn): Store {
   const db = openDatabase(path, warn);
   const ping = db.prepare('SELECT 1');
+  const local = repositories(db);
+  if (path === ':memory:') {
+    return {
+      engine: 'sqlite',
+      users: asynchronous(local.users),
+      sessions: asynchronous(local.sessions),
+      loginAttempts: asynchronous(local.loginAttempts),
+      ping: async () => void ping.get(),
+      close: async () => void db.close(),
+    };
+  }
+  // This connection only reads from here on: a write through it would wait on the writer's lock
+  // with the event loop blocked, so it fails at once instead.
+  db.pragma('query_only = ON');
+  // Absolute, so the thread opens this very file whatever the working directory becomes.
+  const writer = startWriter(resolve(path), warn);
+  const split = <R extends RepositoryName>(repository: R): Repositories[R] => splitRepository(repository, local[repository], writer);
   return {
     engine: 'sqlite',
-    users: asynchronous(usersRepository(db)),
-    sessions: asynchronous(sessionsRepository(db)),
-    loginAttempts: asynchronous(loginAttemptsRepository(db)),
-    ping: async () => void ping.get(),
-    close: async () => void db.close(),
+    users: split('users'),
+    sessions: split('sessions'),
+    loginAttempts: split('loginAttempts'),
+    async ping() {
+      if (writer.failure) throw writer.failure;
+      ping.get();
+    },
+    async close() {
+      try {
+        await writer.close();
+      } finally {
+        db.close();
+      }
+    },
   };
+}
+
+/** The repository with its reads answered here and its writes sent to the writer thread. */
+function splitRepository<R extends RepositoryName>(repository: R, local: Sync<Repositories[R]>, writer: Writer): Repositories[R] {
+  const reads = asynchronous<Repositories[R]>(local) as unknown as Record<string, unknown>;
+  const steps = Object.entries(STEPS[repository]) as [string, 'read' | 'write'][];
+  return Object.fromEntries(
+    steps.map(([method, side]) => [method, side === 'read' ? reads[method] : (...args: unknown[]) => writer.run(repository, method, args)]),
+  ) as unknown as Repositories[R];
 }

@@ -1,5 +1,5 @@
 import type { NewUser, User, UsersRepository } from '../store.js';
-import type { Db } from './open.js';
+import type { Db } from './connection.js';
 import type { Sync } from './sync.js';
 
 const COLUMNS = 'id, name, password_hash AS passwordHash, icon, status';

@@ -1,0 +1,104 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Warn } from '../store.js';
+import type { RepositoryName } from './repositories.js';
+import { errorFrom, type FromWriter, revive, type ToWriter, type WriterData } from './writer-protocol.js';
+
+/** The main thread's end of the writer thread (writer.ts). */
+export interface Writer {
+  /** Runs the step on the writer thread; resolves once the COMMIT that holds it returned. */
+  run(repository: RepositoryName, method: string, args: unknown[]): Promise<unknown>;
+  /** Why the writer stopped, once it stopped without being closed: every write since rejects with it. */
+  readonly failure: Error | undefined;
+  /** Commits what was sent, then ends the thread. */
+  close(): Promise<void>;
+}
+
+/**
+ * The thread's script: writer.js beside this module in the built package. From the TypeScript
+ * sources (tsx, vitest) it is writer.ts, which a worker cannot load by itself: Node 20 does not
+ * carry the parent's --import loaders into workers, so the thread registers tsx's require hook
+ * before requiring it.
+ */
+function spawn(data: WriterData): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./writer.js', import.meta.url), { workerData: data });
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
+  const script = fileURLToPath(new URL('./writer.ts', import.meta.url));
+  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(script)});`, { eval: true, workerData: data });
+}
+
+/** Starts the thread that writes to the database at `path` (opened and migrated already). */
+export function startWriter(path: string, warn: Warn = (message) => console.warn(message)): Writer {
+  const worker = spawn({ path });
+  const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  let nextId = 0;
+  let failure: Error | undefined;
+  let closing = false;
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+
+  // An idle writer does not keep the process alive; one with writes in flight does, until they are answered.
+  worker.unref();
+  const settled = () => {
+    if (pending.size === 0) worker.unref();
+  };
+
+  worker.on('message', (replies: FromWriter) => {
+    for (const reply of replies) {
+      const caller = pending.get(reply.id);
+      if (!caller) continue;
+      pending.delete(reply.id);
+      if (reply.ok) caller.resolve(revive(reply.value));
+      else caller.reject(errorFrom(reply.error));
+    }
+    settled();
+  });
+  const stopped = (error: Error) => {
+    failure ??= error;
+    for (const caller of pending.values()) caller.reject(failure);
+    pending.clear();
+    settled();
+  };
+  worker.on('error', (error) => {
+    warn('the SQLite writer thread failed: every write fails until a restart', { err: error.message });
+    stopped(error);
+  });
+  worker.on('exit', (code) => {
+    if (closing && code === 0) return stopped(new Error('the store is closed'));
+    if (failure) return;
+    warn('the SQLite writer thread stopped: every write fails until a restart', { exitCode: code });
+    stopped(new Error(`the SQLite writer thread stopped (exit code ${code})`));
+  });
+
+  return {
+    run(repository, method, args) {
+      if (failure) return Promise.reject(failure);
+      if (closing) return Promise.reject(new Error('the store is closed'));
+      const id = nextId++;
+      const request: ToWriter = { id, repository, method, args };
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker.ref();
+        try {
+          worker.postMessage(request);
+        } catch (error) {
+          // Arguments that cannot be cloned: this step fails, and nothing waits for an answer.
+          pending.delete(id);
+          settled();
+          throw error;
+        }
+      });
+    },
+    get failure() {
+      return failure;
+    },
+    async close() {
+      if (!closing && !failure) {
+        closing = true;
+        worker.ref();
+        worker.postMessage({ close: true } satisfies ToWriter);
+      }
+      await exited;
+    },
+  };
+}
