@@ -15,24 +15,33 @@ import { testConfig, testStore } from './support/server.js';
 
 /** A hasher that can hold one `verify` until the test releases it; a hash is the password, tagged. */
 function heldHasher() {
-  let next: Promise<void> | undefined;
+  let next: { release: Promise<void>; reached: () => void } | undefined;
   const hasher: PasswordHasher = {
     hash: async (password) => `hash:${password}`,
     async verify(password, stored) {
       const held = next;
       next = undefined;
-      if (held) await held;
+      if (held) {
+        held.reached();
+        await held.release;
+      }
       return stored === `hash:${password}`;
     },
     verifyDummy: async () => false,
   };
   return {
     hasher,
-    /** Holds the next verify; resolves it when the returned function is called. */
-    holdNext(): () => void {
+    /**
+     * Holds the next verify until `release` is called; `reached` resolves once one is held. (The
+     * lookup before a verify may take a round trip to the database, so which call verifies next
+     * is only known once it does.)
+     */
+    holdNext(): { release: () => void; reached: Promise<void> } {
       let release: () => void = () => {};
-      next = new Promise((resolve) => (release = resolve));
-      return release;
+      let reached: () => void = () => {};
+      const holding = new Promise<void>((resolve) => (reached = resolve));
+      next = { release: new Promise((resolve) => (release = resolve)), reached };
+      return { release, reached: holding };
     },
   };
 }
@@ -85,8 +94,9 @@ describe.each<Location>(process.env.AZUMA_TEST_BACKEND === 'postgres' ? ['run'] 
     it('when a login verified against the old password finishes after a password change, then it gets no session', async () => {
       const { held, sessions, service } = await accounts(location);
       const { user } = await registered(service, 'racer', 'old password');
-      const release = held.holdNext();
+      const { release, reached } = held.holdNext();
       const racing = service.login('racer', 'old password', undefined);
+      await reached;
       // The change lands while the login is still verifying the old password.
       const changed = await service.changePassword(user.id, 'old password', 'new password', undefined);
       expect(changed).toBeDefined();
@@ -98,8 +108,9 @@ describe.each<Location>(process.env.AZUMA_TEST_BACKEND === 'postgres' ? ['run'] 
     it('when two password changes race, then the one that verified the replaced password fails', async () => {
       const { held, service } = await accounts(location);
       const { user } = await registered(service, 'twice', 'old password');
-      const release = held.holdNext();
+      const { release, reached } = held.holdNext();
       const slow = service.changePassword(user.id, 'old password', 'slow password', undefined);
+      await reached;
       expect(await service.changePassword(user.id, 'old password', 'fast password', undefined)).toBeDefined();
       release();
       expect(await slow).toBeUndefined();

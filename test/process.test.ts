@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../server/config.js';
+import { redactLocation } from '../server/db/location.js';
 import { freePort } from '../tools/free-port.js';
 import { runServerUntilExit, spawnServer } from '../tools/server-process.js';
 
@@ -100,5 +101,15 @@ describe('the server process', () => {
         "--demo keeps its database in memory, so AZUMA_DB='postgresql://azuma:***@db.example/azuma' would be ignored: unset AZUMA_DB, or drop --demo",
       ),
     );
+  });
+
+  it.each([
+    ['postgres://azuma:hunter2@db.example:5432/azuma?sslmode=require', 'postgres://azuma:***@db.example:5432/azuma?sslmode=require'],
+    ['postgresql://azuma@db.example/azuma?password=hunter2', 'postgresql://azuma@db.example/azuma?password=***'],
+    // Several hosts are no WHATWG URL, but the driver takes them.
+    ['postgres://azuma:hunter2@db1:5432,db2:5432/azuma', 'postgres://azuma:***@db1:5432,db2:5432/azuma'],
+    ['data/azuma.sqlite', 'data/azuma.sqlite'],
+  ])('when AZUMA_DB is %s, then messages show it as %s', (location, shown) => {
+    expect(redactLocation(location)).toBe(shown);
   });
 });
