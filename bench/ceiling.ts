@@ -22,7 +22,13 @@ const users = store.users;
 const { version } = contract;
 const unauthorized = { code: 401, message: contract.errors.get(401) };
 
-const app = Fastify({ logger: false });
+// The server's socket timeouts: its answers then carry the same `Keep-Alive: timeout=…`, and idle
+// sockets close alike on both sides.
+const app = Fastify({
+  logger: false,
+  connectionTimeout: config.idleTimeoutSeconds * 1000,
+  keepAliveTimeout: config.idleTimeoutSeconds * 1000,
+});
 app.addHook('onClose', () => store.close());
 
 app.get('/api/', async () => ({ version }));

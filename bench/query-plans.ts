@@ -2,8 +2,8 @@
 // connection that records every SQL text they prepare, so the plans are of exactly what the
 // server runs, never of a copy that could drift.
 import Database from 'better-sqlite3';
-import { loginAttemptsRepository } from '../server/db/sqlite/login-attempts.js';
 import type { Db } from '../server/db/sqlite/connection.js';
+import { loginAttemptsRepository } from '../server/db/sqlite/login-attempts.js';
 import { sessionsRepository } from '../server/db/sqlite/sessions.js';
 import { usersRepository } from '../server/db/sqlite/users.js';
 

@@ -7,8 +7,14 @@ export interface Measurement extends LoadResult {
   cpuUsPerRequest: number;
 }
 
-/** server / ceiling for version and me; server / kdf for login; server / storm for the storm. */
-export type Side = 'server' | 'ceiling' | 'kdf' | 'storm';
+/**
+ * server / ceiling for version and me; server / kdf for login; server / storm for the storm;
+ * `postgres` (with --backend postgres) is the server on PostgreSQL, `server` the one on SQLite.
+ */
+export type Side = 'server' | 'ceiling' | 'kdf' | 'storm' | 'postgres';
+
+/** What --backend postgres measures on both engines. */
+export const POSTGRES_SCENARIOS: readonly string[] = ['version', 'me', 'me-refresh', 'login'];
 
 export interface RoundRecord {
   round: number;
@@ -53,7 +59,7 @@ export function summarize(rounds: RoundRecord[], runPeak: { server: number; ceil
   const rows: Row[] = [];
   const scenarios = Object.keys(rounds[0]?.runs ?? {});
   for (const scenario of scenarios) {
-    for (const side of ['server', 'ceiling', 'kdf', 'storm'] as const) {
+    for (const side of ['server', 'ceiling', 'kdf', 'storm', 'postgres'] as const) {
       const runs = rounds.map((round) => round.runs[scenario]?.[side]).filter((run) => run !== undefined);
       if (runs.length === 0) continue;
       const rps = runs.map((run) => run.rps);
@@ -84,6 +90,13 @@ export function summarize(rounds: RoundRecord[], runPeak: { server: number; ceil
     // Register hashes once, like login, then writes a user and a session.
     register: rps('register', 'server') / rps('login', 'kdf'),
     cpu: { version: cpuRatio('version'), me: cpuRatio('me'), meRefresh: cpuRatio('me-refresh') },
+    /** PostgreSQL ÷ SQLite req/s, where --backend postgres measured it: a report, not a target. */
+    postgres: Object.fromEntries(
+      POSTGRES_SCENARIOS.filter((scenario) => row(scenario, 'postgres')).map((scenario) => [
+        scenario,
+        rps(scenario, 'postgres') / rps(scenario, 'server'),
+      ]),
+    ),
   };
   const rssPerRound = rounds.map((round) => round.rss.server);
   const first = rssPerRound[0] ?? Number.NaN;
@@ -108,7 +121,7 @@ export function summarize(rounds: RoundRecord[], runPeak: { server: number; ceil
       target(`${scenario}: server ÷ bare ceiling req/s`, ratios[key], `≥ ${min.toFixed(2)}`, (v) => v >= min),
     ),
     target('login: server ÷ KDF ceiling', ratios.login, '≥ 0.90', (v) => v >= 0.9),
-    target('/api/me p99 during login storm (ms)', storm?.p99 ?? Number.NaN, '< 25', (v) => v < 25),
+    target('/api/me p99 during login storm (ms)', storm?.p99 ?? Number.NaN, '< 10', (v) => v < 10),
     target('server RSS peak growth, first → last round', rss.growth, `≤ ${RSS_GROWTH_LIMIT}`, (v) => v <= RSS_GROWTH_LIMIT),
     target('error answers (non-2xx + socket errors)', failures, '= 0', (v) => v === 0),
   ];
@@ -144,7 +157,9 @@ export function printReport(report: {
         ? `probe @${settings.probeRate}`
         : row.side === 'storm'
           ? 'logins'
-          : row.side;
+          : row.side === 'postgres'
+            ? 'pg'
+            : row.side;
     console.log(
       pad(
         [
@@ -181,6 +196,10 @@ export function printReport(report: {
   );
   console.log('\nfor the README:\n');
   console.log(markdownTable(summary));
+  if (Object.keys(ratios.postgres).length > 0) {
+    console.log('\nPostgreSQL beside SQLite (the same server; CPU counts the Node process only, not PostgreSQL backends):\n');
+    console.log(postgresTable(summary));
+  }
   console.log('\ntargets');
   for (const target of summary.targets) {
     console.log(
@@ -202,6 +221,25 @@ export function markdownTable(summary: Summary): string {
     const ratio = summary.ratios[key];
     lines.push(
       `| ${scenario} | ${num(ceiling.rps)} | ${num(server.rps)} | ${num(ratio, 2)} ${ratio >= min ? 'PASS' : 'FAIL'} | ≥ ${min.toFixed(2)} | ${num(ceiling.cpuUsPerRequest)} | ${num(server.cpuUsPerRequest)} | ${num(summary.ratios.cpu[key], 2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** --backend postgres: the same server on PostgreSQL beside SQLite, as a markdown table; no targets, a report. */
+export function postgresTable(summary: Summary): string {
+  const lines = [
+    '| scenario | SQLite req/s | PostgreSQL req/s | PostgreSQL ÷ SQLite | SQLite p99 ms | PostgreSQL p99 ms | SQLite CPU µs/answer | PostgreSQL CPU µs/answer |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [scenario, ratio] of Object.entries(summary.ratios.postgres)) {
+    const find = (side: Side) => summary.rows.find((row) => row.scenario === scenario && row.side === side);
+    const [sqlite, postgres] = [find('server'), find('postgres')];
+    if (!sqlite || !postgres) continue;
+    // Login completes a couple per second: its tenths matter.
+    const rate = (rps: number) => num(rps, rps < 100 ? 1 : 0);
+    lines.push(
+      `| ${scenario} | ${rate(sqlite.rps)} | ${rate(postgres.rps)} | ${num(ratio, 2)} | ${num(sqlite.p99, 2)} | ${num(postgres.p99, 2)} | ${num(sqlite.cpuUsPerRequest)} | ${num(postgres.cpuUsPerRequest)} |`,
     );
   }
   return lines.join('\n');

@@ -10,13 +10,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.js';
+import { type PostgresCluster, startPostgres } from '../tools/postgres-cluster.js';
 import { type ServerProcess, spawnServer } from '../tools/server-process.js';
 import { chartSvg } from './chart.js';
 import { explainRows, explainTable, STEPS } from './explain.js';
 import type { KdfResult } from './kdf.js';
 import type { LoadResult, LoadSpec } from './load.js';
 import { cpuMs, memory, peakRss } from './proc.js';
-import { type Measurement, printReport, type RoundRecord, type Side, summarize } from './report.js';
+import { type Measurement, POSTGRES_SCENARIOS, printReport, type RoundRecord, type Side, summarize } from './report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -36,8 +37,12 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     /** Instead of the scenarios: the cost table, CPU per answer with each layer of the server switched on in turn. */
     explain: { type: 'boolean', default: false },
+    /** `postgres`: also a server on a throwaway PostgreSQL cluster, measured beside the SQLite one (version, me, me-refresh, login). */
+    backend: { type: 'string', default: 'sqlite' },
   },
 });
+if (args.backend !== 'sqlite' && args.backend !== 'postgres') throw new Error(`--backend is sqlite or postgres, not ${args.backend}`);
+const POSTGRES = args.backend === 'postgres';
 const ROUNDS = Number(args.rounds);
 const DURATION = Number(args.duration);
 const HASH_DURATION = Number(args['hash-duration']);
@@ -216,12 +221,17 @@ async function main(): Promise<void> {
     AZUMA_AUTH_RATE_LIMIT: '0',
     // The default level: request logging is part of what a deployment pays for, on both sides.
     AZUMA_LOG_LEVEL: 'info',
+    // The login load is correct logins, 8 per hashing slot, all from this one client: the per-name
+    // lockout counts every attempt before hashing, so it would answer 429 within a second.
+    AZUMA_LOGIN_FAILURES_PER_CLIENT: '0',
+    AZUMA_LOGIN_FAILURES_PER_ACCOUNT: '0',
   };
   // One folder per server: the file names say only pid and thread (the main thread's is *.0.001.*).
   const nodeArgs = (name: string) => (args.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profiles, name)}`] : []);
   const started = new Date();
   const loadStart = loadavg();
   const processes: ServerProcess[] = [];
+  let cluster: PostgresCluster | undefined;
   try {
     console.log(`azuma bench: ${ROUNDS} rounds; ${DURATION} s per fast run, ${HASH_DURATION} s per hashing run; temp ${temp}`);
     // The server first: it creates and migrates the database the ceiling then opens.
@@ -238,14 +248,21 @@ async function main(): Promise<void> {
     // Fixtures. `me`: a token far from expiry (30 days). `me-refresh`: one issued by a second
     // server with a 1-hour TTL on the same database, so it is inside the 7-day window; every
     // request with it returns the same successor (no new rows), which is what that scenario prices.
+    // The login load signs in as another account: each login past AZUMA_SESSIONS_PER_USER ends that
+    // user's oldest session, which would end these two mid-run.
     const name = `bench${Date.now().toString(36)}`;
-    const farToken = await session(server.url, '/api/register', name);
-    const issuer = await spawnServer({ ...env, AZUMA_SESSION_TTL: '3600' }, { logFile: join(temp, 'issuer.log') });
-    const nearToken = await session(issuer.url, '/api/login', name).finally(() => issuer.stop());
+    const loginName = `${name}l`;
+    const fixtures = async (base: string, serverEnv: Record<string, string>, label: string) => {
+      const farToken = await session(base, '/api/register', name);
+      await session(base, '/api/register', loginName);
+      const issuer = await spawnServer({ ...serverEnv, AZUMA_SESSION_TTL: '3600' }, { logFile: join(temp, `${label}issuer.log`) });
+      const nearToken = await session(issuer.url, '/api/login', name).finally(() => issuer.stop());
+      return { farToken, nearToken };
+    };
+    const { farToken, nearToken } = await fixtures(server.url, env, '');
     for (const side of [server, ceiling]) await expectMe(side.url, farToken, false);
     const successors = new Set([await expectMe(server.url, nearToken, true), await expectMe(ceiling.url, nearToken, true)]);
     if (successors.size !== 1) throw new Error('the server and the ceiling disagree on the successor token');
-    const sides = { server, ceiling };
     const expectAlike = async (other: ServerProcess) => {
       await expectSameAnswer('/api/', server, other);
       await expectSameAnswer('/api/me', server, other, farToken);
@@ -253,13 +270,33 @@ async function main(): Promise<void> {
     };
     await expectAlike(ceiling);
 
+    // --backend postgres: the same server and fixtures on a throwaway cluster, measured beside SQLite.
+    let postgres: { server: ServerProcess; farToken: string; nearToken: string } | undefined;
+    if (POSTGRES) {
+      cluster = await startPostgres();
+      const pgEnv = { ...env, AZUMA_DB: cluster.url };
+      const pgServer = await spawnServer(pgEnv, { logFile: join(temp, 'postgres-server.log') });
+      processes.push(pgServer);
+      quiet.push(pid(pgServer));
+      postgres = { server: pgServer, ...(await fixtures(pgServer.url, pgEnv, 'postgres-')) };
+      await expectMe(pgServer.url, postgres.farToken, false);
+      await expectMe(pgServer.url, postgres.nearToken, true);
+      await expectSameAnswer('/api/', server, pgServer);
+    }
+
     const fast = (path: string, token?: string) => (base: string) => ({
       url: `${base}${path}`,
       ...(token && { headers: { 'azuma-session': token } }),
       connections: FAST_CONNECTIONS,
       durationSeconds: DURATION,
     });
-    const fastScenarios = { version: fast('/api/'), me: fast('/api/me', farToken), 'me-refresh': fast('/api/me', nearToken) };
+    const fastSpecs = (tokens: { farToken: string; nearToken: string }) => ({
+      version: fast('/api/'),
+      me: fast('/api/me', tokens.farToken),
+      'me-refresh': fast('/api/me', tokens.nearToken),
+    });
+    const fastScenarios = fastSpecs({ farToken, nearToken });
+    const pgScenarios = postgres && fastSpecs(postgres);
     if (args.explain) {
       await explainCosts(env, temp, { server, ceiling }, fastScenarios, expectAlike, processes);
       return;
@@ -268,33 +305,39 @@ async function main(): Promise<void> {
       url: `${base}/api/login`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name, password: PASSWORD }),
+      body: JSON.stringify({ name: loginName, password: PASSWORD }),
       connections: HASH_CONNECTIONS,
       durationSeconds,
     });
 
     type Runs = RoundRecord['runs'][string];
-    /** Odd rounds measure `first` first, even rounds the other: drift hits both alike. */
-    const alternate = async <A extends Side, B extends Side>(
-      round: number,
-      first: A,
-      second: B,
-      run: (side: A | B) => Promise<Measurement>,
-    ) => {
+    /** Each round starts one side further along the list: drift hits every side alike. */
+    const alternate = async (round: number, runners: Partial<Record<Side, () => Promise<Measurement>>>) => {
+      const order = Object.keys(runners) as Side[];
       const runs: Runs = {};
-      for (const side of round % 2 === 1 ? [first, second] : [second, first]) runs[side] = await run(side);
+      for (let k = 0; k < order.length; k++) {
+        const side = order[(k + round - 1) % order.length]!;
+        runs[side] = await runners[side]!();
+      }
       return runs;
     };
-    const fastScenario = (spec: (base: string) => LoadSpec) => (round: number) =>
-      alternate(round, 'server', 'ceiling', (side) => measure(pid(sides[side]), spec(sides[side].url)));
+    const on = (target: ServerProcess, spec: LoadSpec) => () => measure(pid(target), spec);
+    const fastScenario = (scenario: keyof typeof fastScenarios) => (round: number) =>
+      alternate(round, {
+        server: on(server, fastScenarios[scenario](server.url)),
+        ceiling: on(ceiling, fastScenarios[scenario](ceiling.url)),
+        ...(postgres && pgScenarios && { postgres: on(postgres.server, pgScenarios[scenario](postgres.server.url)) }),
+      });
     const scenarios: Record<string, (round: number) => Promise<Runs>> = {
-      version: fastScenario(fastScenarios.version),
-      me: fastScenario(fastScenarios.me),
-      'me-refresh': fastScenario(fastScenarios['me-refresh']),
+      version: fastScenario('version'),
+      me: fastScenario('me'),
+      'me-refresh': fastScenario('me-refresh'),
       login: (round) =>
-        alternate(round, 'server', 'kdf', (side) =>
-          side === 'kdf' ? kdf(HASH_DURATION) : measure(pid(server), login(server.url, HASH_DURATION)),
-        ),
+        alternate(round, {
+          server: on(server, login(server.url, HASH_DURATION)),
+          kdf: () => kdf(HASH_DURATION),
+          ...(postgres && { postgres: on(postgres.server, login(postgres.server.url, HASH_DURATION)) }),
+        }),
       register: async (round) => ({
         server: await measure(pid(server), {
           url: `${server.url}/api/register`,
@@ -316,14 +359,24 @@ async function main(): Promise<void> {
       },
     };
     const selected = args.only?.split(',') ?? Object.keys(scenarios);
+    if (postgres && !selected.some((scenario) => POSTGRES_SCENARIOS.includes(scenario)))
+      throw new Error(`--backend postgres measures ${POSTGRES_SCENARIOS.join(', ')}: --only names none of them`);
     const unknown = selected.filter((scenario) => !(scenario in scenarios));
     if (unknown.length > 0) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(scenarios).join(', ')}`);
 
     // Warm-up: JIT and caches settle before anything is recorded.
-    for (const side of Object.values(sides)) {
-      for (const spec of Object.values(fastScenarios)) await load({ ...spec(side.url), durationSeconds: 2 });
+    const warm: Array<[ServerProcess, typeof fastScenarios]> = [
+      [server, fastScenarios],
+      [ceiling, fastScenarios],
+      ...(postgres && pgScenarios ? [[postgres.server, pgScenarios] as [ServerProcess, typeof fastScenarios]] : []),
+    ];
+    for (const [side, specs] of warm) {
+      for (const spec of Object.values(specs)) await load({ ...spec(side.url), durationSeconds: 2 });
     }
-    if (selected.some((scenario) => ['login', 'register', 'me-under-login-storm'].includes(scenario))) await load(login(server.url, 2));
+    if (selected.some((scenario) => ['login', 'register', 'me-under-login-storm'].includes(scenario))) {
+      await load(login(server.url, 2));
+      if (postgres) await load(login(postgres.server.url, 2));
+    }
 
     // Start-up and warm-up, then each round on its own: a leak shows as peaks rising round by round.
     const warmupPeak = { server: memory(pid(server)).hwm, ceiling: memory(pid(ceiling)).hwm };
@@ -341,8 +394,12 @@ async function main(): Promise<void> {
       server: Math.max(warmupPeak.server, ...rounds.map((round) => round.rss.server)),
       ceiling: Math.max(warmupPeak.ceiling, ...rounds.map((round) => round.rss.ceiling)),
     };
-    const exitCodes = { server: await server.stop(), ceiling: await ceiling.stop() };
-    if (exitCodes.server !== 0 || exitCodes.ceiling !== 0) throw new Error(`servers exited with ${JSON.stringify(exitCodes)}`);
+    const exitCodes = {
+      server: await server.stop(),
+      ceiling: await ceiling.stop(),
+      ...(postgres && { postgres: await postgres.server.stop() }),
+    };
+    if (Object.values(exitCodes).some((code) => code !== 0)) throw new Error(`servers exited with ${JSON.stringify(exitCodes)}`);
 
     const summary = summarize(rounds, peak);
     const report = {
@@ -365,6 +422,7 @@ async function main(): Promise<void> {
         hashConcurrency: config.hashConcurrency,
         hashQueueLimit: config.hashQueueLimit,
         probeRate: PROBE_RATE,
+        backend: args.backend,
       },
       summary,
       rounds,
@@ -383,6 +441,7 @@ async function main(): Promise<void> {
     if (summary.targets.some((target) => target.pass === false)) process.exitCode = 1;
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
+    await cluster?.stop();
     if (args.keep) console.log(`kept ${temp}`);
     else rmSync(temp, { recursive: true, force: true });
   }
