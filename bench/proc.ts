@@ -44,3 +44,22 @@ export function peakRss(pid: number, intervalMs = 100) {
     },
   };
 }
+
+/**
+ * Waits until every process is idle (under a tenth of a core for 300 ms), or the timeout passes.
+ * A run leaves work behind (a login storm's queued hashes go on after its clients hang up), which
+ * must not bill the next.
+ */
+export async function waitIdle(pids: readonly number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await Promise.all(
+    pids.map(async (pid) => {
+      for (let last = cpuMs(pid); Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const now = cpuMs(pid);
+        if (now - last < 30) return;
+        last = now;
+      }
+    }),
+  );
+}

@@ -1,12 +1,6 @@
-// npm run bench: the reference server measured against a bare-Fastify ceiling and login against the
-// raw KDF, in one run. Each server is a process of its own on a fresh temp database; every load
-// run is another process (bench/load.ts), so nothing measured shares an event loop with its
-// measurer. Scenarios alternate the two sides round by round; the report takes medians.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.js';
@@ -16,8 +10,9 @@ import { chartSvg } from './chart.js';
 import { explainRows, explainTable, STEPS } from './explain.js';
 import type { KdfResult } from './kdf.js';
 import type { LoadResult, LoadSpec } from './load.js';
-import { cpuMs, memory, peakRss } from './proc.js';
+import { cpuMs, memory, peakRss, waitIdle } from './proc.js';
 import { type Measurement, POSTGRES_SCENARIOS, printReport, type RoundRecord, type Side, summarize } from './report.js';
+import { runScript } from './script.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(ROOT, 'bench/results');
@@ -56,20 +51,6 @@ const FAST_CONNECTIONS = 10;
 const PROBE_RATE = 20;
 const PASSWORD = 'correct horse battery';
 
-/** Runs a bench script (TypeScript, through tsx's loader) in its own process; resolves to the JSON line it prints. */
-function runScript<T>(script: string, arg: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, arg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T);
-    });
-  });
-}
-
 /** The serving process: spawnServer runs node itself, no wrapper in between. */
 const pid = (server: ServerProcess) => server.child.pid!;
 
@@ -96,23 +77,8 @@ async function kdf(seconds: number): Promise<Measurement> {
 /** Servers to let go idle before each run. */
 const quiet: number[] = [];
 
-/**
- * Waits until every server is idle (under a tenth of a core for 300 ms). A run leaves work behind
- * (a login storm's queued hashes go on after its clients hang up), which must not bill the next.
- */
-async function settle(timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  await Promise.all(
-    quiet.map(async (pid) => {
-      for (let last = cpuMs(pid); Date.now() < deadline; ) {
-        await sleep(300);
-        const now = cpuMs(pid);
-        if (now - last < 30) return;
-        last = now;
-      }
-    }),
-  );
-}
+/** Waits until every server is idle, so no run pays for the last. */
+const settle = (timeoutMs = 60_000) => waitIdle(quiet, timeoutMs);
 
 /** A load run, with the server's CPU time per answer taken from /proc around it. */
 async function measure(pid: number, spec: LoadSpec): Promise<Measurement> {

@@ -1,22 +1,15 @@
-// npm run bench:scale: how the reference server's throughput and memory grow with the rows it
-// holds (accounts and sessions, 1 k to 1 M) and with the sockets it serves (10 to 1,000), whether
-// its lookups stay index searches, and how long the expired-session sweep blocks the event loop.
-// Each size gets a fresh database: the server creates and migrates it, stops, the rows are
-// written straight into the file (bench/scale-seed.ts), and the server starts again on it. The
-// server and every load run (bench/load.ts) are processes of their own, as in `npm run bench`.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.js';
 import { type ServerProcess, spawnServer } from '../tools/server-process.js';
 import type { LoadResult, LoadSpec } from './load.js';
-import { cpuMs, memory, peakRss } from './proc.js';
+import { cpuMs, memory, peakRss, waitIdle } from './proc.js';
 import { type QueryPlan, queryPlans } from './query-plans.js';
 import { type Seeded, seed } from './scale-seed.js';
+import { runScript } from './script.js';
 import { type SweepTiming, sweepTiming } from './sweep-timing.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -54,30 +47,8 @@ const PASSWORD = 'correct horse battery';
 const config = loadConfig({});
 const SESSION_HEADER = 'azuma-session';
 
-/** Runs a bench script in its own process; resolves to the JSON line it prints last. */
-function runScript<T>(script: string, arg: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, arg], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (chunk) => (out += chunk));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`${script} exited with ${code}`));
-      resolve(JSON.parse(out.trim().split('\n').at(-1)!) as T);
-    });
-  });
-}
-
-/** Waits until the server is idle (under a tenth of a core for 300 ms), so no run pays for the last. */
-async function settle(pid: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let last = cpuMs(pid); Date.now() < deadline; ) {
-    await sleep(300);
-    const now = cpuMs(pid);
-    if (now - last < 30) return;
-    last = now;
-  }
-}
+/** Waits until the server is idle, so no run pays for the last. */
+const settle = (pid: number, timeoutMs = 30_000) => waitIdle([pid], timeoutMs);
 
 interface Run {
   connections: number;
