@@ -512,8 +512,10 @@ export interface components {
             };
         };
         /**
-         * @description The server sheds load (the password-hashing queue is full), is shutting down, or (for
-         *     readiness) cannot serve; wait `Retry-After` seconds, or try another instance.
+         * @description The server sheds load (the password-hashing queue is full), is shutting down, cannot reach
+         *     its database (an operation that needs it answers this, not 500, and the server serves
+         *     again by itself once the database is back), or (for readiness) cannot serve; wait
+         *     `Retry-After` seconds, or try another instance.
          */
         ServiceUnavailable: {
             headers: {
