@@ -4,6 +4,8 @@
 // `--demo` (`npm run demo`) runs it as a sandbox instead: see demo.ts.
 import { buildApp } from './app.js';
 import { type Config, ConfigError, loadConfig, readFlags, USAGE } from './config.js';
+import { isPostgresUrl } from './db/location.js';
+import { surviveDriverWriteRace } from './db/postgres/write-race.js';
 import { demoListenText, demoOptions } from './demo.js';
 
 function stop(message: string): never {
@@ -25,6 +27,10 @@ try {
   if (!(error instanceof ConfigError)) throw error;
   stop(error.message);
 }
+
+// A process-wide guard for one known bug of the PostgreSQL driver (see write-race.ts); only a
+// server on PostgreSQL needs it, and the entry point owns what the process does with its errors.
+if (isPostgresUrl(config.dbPath)) surviveDriverWriteRace((message) => console.warn(`azuma: ${message}`));
 
 const demo = config.demo ? demoOptions() : undefined;
 const app = await buildApp(config, demo).catch((error: unknown) => {

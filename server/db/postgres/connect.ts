@@ -69,15 +69,34 @@ export function storeError(error: unknown): unknown {
   return new StoreUnavailableError(`PostgreSQL cannot be reached: ${(error as Error).message}`, { cause: error });
 }
 
-/** A repository whose every failure to reach the database rejects with StoreUnavailableError. */
+/**
+ * How long one step may wait for the database. While PostgreSQL restarts, a step can sit in the
+ * pool's queue through several connect attempts; the request answers 503 instead of hanging.
+ */
+export const STEP_TIMEOUT_MS = 5000;
+
+/**
+ * A repository whose every failure to reach the database, and every step left unanswered for
+ * STEP_TIMEOUT_MS, rejects with StoreUnavailableError. A step given up on may still complete
+ * (each is one transaction): the caller was told 503, so it retries, as after any lost answer.
+ */
 export function reportingUnreachable<T extends object>(repo: T): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, step] of Object.entries(repo)) {
     wrapped[name] = async (...args: unknown[]) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new StoreUnavailableError(`PostgreSQL did not answer within ${STEP_TIMEOUT_MS} ms`)),
+          STEP_TIMEOUT_MS,
+        );
+      });
       try {
-        return await (step as (...a: unknown[]) => Promise<unknown>)(...args);
+        return await Promise.race([(step as (...a: unknown[]) => Promise<unknown>)(...args), timeout]);
       } catch (error) {
         throw storeError(error);
+      } finally {
+        clearTimeout(timer);
       }
     };
   }
