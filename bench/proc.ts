@@ -2,6 +2,7 @@
 // node process (spawnServer runs node itself, with tsx as a loader).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -62,4 +63,15 @@ export async function waitIdle(pids: readonly number[], timeoutMs: number): Prom
       }
     }),
   );
+}
+
+/** The machine a run was measured on; a load average above the CPU count means others shared it: expect noise. */
+export function machine(loadavgStart: number[]) {
+  return {
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    node: process.version,
+    loadavgStart,
+    loadavgEnd: loadavg(),
+  };
 }

@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -10,7 +10,7 @@ import { chartSvg } from './chart.js';
 import { explainRows, explainTable, STEPS } from './explain.js';
 import type { KdfResult } from './kdf.js';
 import type { LoadResult, LoadSpec } from './load.js';
-import { cpuMs, memory, peakRss, waitIdle } from './proc.js';
+import { cpuMs, machine, memory, peakRss, waitIdle } from './proc.js';
 import { type Measurement, POSTGRES_SCENARIOS, printReport, type RoundRecord, type Side, summarize } from './report.js';
 import { runScript } from './script.js';
 
@@ -371,14 +371,7 @@ async function main(): Promise<void> {
     const report = {
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
-      machine: {
-        cpus: availableParallelism(),
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        node: process.version,
-        // Anything above the CPU count before or after means others shared the machine: expect noise.
-        loadavgStart: loadStart,
-        loadavgEnd: loadavg(),
-      },
+      machine: machine(loadStart),
       settings: {
         rounds: ROUNDS,
         durationSeconds: DURATION,

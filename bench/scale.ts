@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.js';
 import { type ServerProcess, spawnServer } from '../tools/server-process.js';
 import type { LoadResult, LoadSpec } from './load.js';
-import { cpuMs, memory, peakRss, waitIdle } from './proc.js';
+import { cpuMs, machine, memory, peakRss, waitIdle } from './proc.js';
 import { type QueryPlan, queryPlans } from './query-plans.js';
 import { type Seeded, seed } from './scale-seed.js';
 import { runScript } from './script.js';
@@ -220,13 +220,7 @@ async function main(): Promise<void> {
     const report = {
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),
-      machine: {
-        cpus: availableParallelism(),
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        node: process.version,
-        loadavgStart: loadStart,
-        loadavgEnd: loadavg(),
-      },
+      machine: machine(loadStart),
       settings: {
         sizes: SIZES,
         connections: CONNECTIONS,
