@@ -319,7 +319,14 @@ async function main(): Promise<void> {
         await settle();
         const [storm, probe] = await Promise.all([
           measure(pid(server), login(server.url, HASH_DURATION + 2)),
-          load({ ...fastScenarios.me(server.url), connections: 2, rate: PROBE_RATE, delaySeconds: 1, durationSeconds: HASH_DURATION }),
+          load({
+            ...fastScenarios.me(server.url),
+            connections: 2,
+            rate: PROBE_RATE,
+            delaySeconds: 1,
+            warmupSeconds: 0.5,
+            durationSeconds: HASH_DURATION,
+          }),
         ]);
         return { server: { ...probe, cpuUsPerRequest: Number.NaN }, storm };
       },

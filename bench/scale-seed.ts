@@ -34,8 +34,8 @@ export interface Seeded {
   fileMiB: number;
 }
 
-/** The account names: short, valid under the contract's rules, distinct. */
-const accountName = (i: number) => `seed${i.toString(36)}`;
+/** The account names: short, valid under the contract's rules, distinct (decimal: in base 36 `seed1` and `seedl` would look alike). */
+const accountName = (i: number) => `seed${i}`;
 
 export async function seed(path: string, spec: SeedSpec): Promise<Seeded> {
   const started = performance.now();
