@@ -1,4 +1,5 @@
-import { randomBytes, type ScryptOptions, scrypt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { scryptOnThread } from './hash-threads.js';
 
 /** scrypt cost, as in the PHC string: N = 2^ln. */
 export interface ScryptParams {
@@ -30,11 +31,13 @@ export interface PasswordHasher {
 
 function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParams): Promise<Buffer> {
   const N = 2 ** ln;
-  const options: ScryptOptions = { N, r, p, maxmem: 256 * N * r + 1024 * 1024 };
-  // Async scrypt runs on libuv's thread pool: the event loop keeps serving other requests.
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFC'), salt, KEY_LENGTH, options, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+  // On a hashing thread of the lowest priority: the event loop keeps serving other requests first.
+  return scryptOnThread({
+    password: password.normalize('NFC'),
+    salt,
+    keyLength: KEY_LENGTH,
+    options: { N, r, p, maxmem: 256 * N * r + 1024 * 1024 },
+  });
 }
 
 function encode(params: ScryptParams, salt: Buffer, key: Buffer): string {

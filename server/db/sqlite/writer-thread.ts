@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startThread } from '../../threads.js';
 import type { Warn } from '../store.js';
 import type { RepositoryName } from './repositories.js';
 import { errorFrom, type FromWriter, revive, type ToWriter, type WriterData } from './writer-protocol.js';
@@ -15,22 +13,9 @@ export interface Writer {
   close(): Promise<void>;
 }
 
-/**
- * The thread's script: writer.js beside this module in the built package. From the TypeScript
- * sources (tsx, vitest) it is writer.ts, which a worker cannot load by itself: Node 20 does not
- * carry the parent's --import loaders into workers, so the thread registers tsx's require hook
- * before requiring it.
- */
-function spawn(data: WriterData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./writer.js', import.meta.url), { workerData: data });
-  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  const script = fileURLToPath(new URL('./writer.ts', import.meta.url));
-  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(script)});`, { eval: true, workerData: data });
-}
-
 /** Starts the thread that writes to the database at `path` (opened and migrated already). */
 export function startWriter(path: string, warn: Warn = (message) => console.warn(message)): Writer {
-  const worker = spawn({ path });
+  const worker = startThread(import.meta.url, './writer', { path } satisfies WriterData);
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
   let failure: Error | undefined;
