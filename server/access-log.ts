@@ -34,20 +34,17 @@ export function createLogger(level: string, sessionHeader: string, stream?: { wr
 }
 
 /**
- * With AZUMA_ACCESS_LOG, one access line per request, when it is answered: method, path, status
- * and time taken, at info (a failure writing the answer is logged at error in any case). Fastify's default is two lines, "incoming request"
- * and "request completed": in the benchmark the pair cost more CPU than the rest of a GET /api/me.
+ * With AZUMA_ACCESS_LOG (the only time Fastify is given a logger, see app.ts): one access line per
+ * request, when it is answered, with method, path, status and time taken, at info; a failure
+ * writing the answer (the client gone) at error. Fastify's default is two lines, "incoming
+ * request" and "request completed": in the benchmark the pair cost more CPU than the rest of a
+ * GET /api/me.
  */
 export class AccessLog extends LogController {
-  /** `lines`: AZUMA_ACCESS_LOG; without it only a failure writing an answer is logged. */
-  constructor(private readonly lines: boolean) {
-    super();
-  }
-
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (error) reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
-    else if (this.lines) reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+    else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }

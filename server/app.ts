@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import pino from 'pino';
 import { type Contract, type Credentials, loadContract } from '../contract/index.js';
 import { AccessLog, createLogger } from './access-log.js';
 import { composeServices, type ServiceOptions } from './compose.js';
@@ -27,7 +28,7 @@ export interface AppOptions extends ServiceOptions {
 
 /** The parts of the app around the handlers that each cost CPU on every request. */
 export interface Layers {
-  /** The logger and its access line per request (off: nothing is logged at all). */
+  /** The logger (off: nothing is logged at all). */
   requestLog: boolean;
   /** The API's (or a route's own) security headers on every answer. */
   securityHeaders: boolean;
@@ -57,11 +58,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   const bodies = errorBodies(contract.errors);
   const layers = { ...ALL_LAYERS, ...options.layers };
 
+  const log = layers.requestLog ? createLogger(config.logLevel, contract.session.header, options.logStream) : pino({ enabled: false });
   const app = Fastify({
-    ...(layers.requestLog && {
-      loggerInstance: createLogger(config.logLevel, contract.session.header, options.logStream),
-      logController: new AccessLog(config.accessLog),
-    }),
+    // Given a logger, Fastify makes every request a child logger and response listeners, whether or
+    // not a line is written: about as much CPU as the security headers. So it gets ours only to
+    // write access lines.
+    ...(config.accessLog && layers.requestLog && { loggerInstance: log, logController: new AccessLog() }),
     bodyLimit,
     trustProxy: config.trustProxy,
     // Requests must match the contract as sent: nothing stripped, nothing coerced.
@@ -77,6 +79,9 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     clientErrorHandler: clientErrorHandler(bodies, maxHeaderSize),
   });
 
+  // Without access lines Fastify holds a logger that drops everything; what the app itself logs
+  // (listening, warnings, errors, shutdown) still goes to ours.
+  app.log = log;
   // Past the cap Node closes new connections at once: idle sockets cannot take every descriptor.
   app.server.maxConnections = config.maxConnections;
 

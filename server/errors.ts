@@ -92,7 +92,7 @@ export const errorShape = fp<{ bodies: ErrorBodies; bodyLimit: number }>(
       }
       if (error instanceof StoreUnavailableError) {
         // Logged for the operator (it says which database and why); the client learns only to retry.
-        request.log.error({ err: error }, 'database unreachable');
+        app.log.error({ err: error, req: request, reqId: request.id }, 'database unreachable');
         return send(
           reply.header('Retry-After', String(STORE_RETRY_SECONDS)),
           503,
@@ -113,7 +113,7 @@ export const errorShape = fp<{ bodies: ErrorBodies; bodyLimit: number }>(
       const status = error.statusCode && error.statusCode >= 400 ? error.statusCode : 500;
       if (status >= 500) {
         // The message of a server-side failure may name internals: log it, never send it.
-        request.log.error({ err: error }, 'unhandled error');
+        app.log.error({ err: error, req: request, reqId: request.id }, 'unhandled error');
         return send(reply, status);
       }
       // Other 4xx raised by Fastify itself; its own message names no internals.

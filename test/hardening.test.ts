@@ -128,10 +128,14 @@ describe('security headers', () => {
 
   it('when /docs answers, then its policy allows the inline Redoc bundle and nothing remote', async () => {
     app = await buildTestApp();
-    const csp = String((await app.inject('/docs')).headers['content-security-policy']);
+    const docs = await app.inject('/docs');
+    const csp = String(docs.headers['content-security-policy']);
     expect(csp).toContain("script-src 'self' 'unsafe-inline' blob:");
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toMatch(/https?:/);
+    // The page's own set in place of the API's, not beside it: a page may be cached.
+    expect(docs.headers['cross-origin-opener-policy']).toBe('same-origin');
+    expect(docs.headers['cache-control']).toBeUndefined();
   });
 });
 
