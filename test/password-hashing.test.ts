@@ -4,8 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scryptOnThread } from '../server/auth/hash-threads.js';
 import { passwordHasher } from '../server/auth/passwords.js';
-
-const CHEAP = { ln: 10, r: 8, p: 1 };
+import { TEST_SCRYPT as CHEAP } from './support/server.js';
 
 /** Each thread of this process and its nice value (field 19 of /proc/…/stat, after the command's closing parenthesis). */
 const niceValues = () =>
