@@ -1,9 +1,10 @@
-// One load run in a process of its own, so the load generator never shares an event loop or a
-// core's time slice with what it measures. Reads a LoadSpec (JSON) from argv, runs autocannon,
-// prints one LoadResult (JSON) line.
+// Load runs in a process of its own, so the load generator never shares an event loop or a core's
+// time slice with what it measures. Reads a LoadSpec or an AlternatingSpec (JSON) from argv, runs
+// autocannon, prints one LoadResult or AlternatingResult (JSON) line.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
+import { cpuMs, pin } from './proc.js';
 import { percentile } from './stats.js';
 
 export interface LoadSpec {
@@ -28,6 +29,8 @@ export interface LoadSpec {
   warmupSeconds?: number;
   /** Seconds to wait before starting, e.g. until a login storm fills the hashing queue. */
   delaySeconds?: number;
+  /** The CPUs this generator runs on (taskset's list), when the run keeps it off the measured server's. */
+  cpus?: string;
 }
 
 export interface LoadResult {
@@ -46,7 +49,84 @@ export interface LoadResult {
   loadCpu: number;
 }
 
-async function run(spec: LoadSpec): Promise<LoadResult> {
+/**
+ * Servers measured in turn by one warm generator, in slices: A B, B A, A B… Noise on a shared
+ * machine comes in stretches of seconds, so sides measured a second apart share it, where two 5-s
+ * runs one after the other often did not.
+ */
+export interface AlternatingSpec {
+  /** Each side's load (durationSeconds is its total over the slices) and the process billed for its CPU time. */
+  sides: Array<{ spec: LoadSpec; pid: number }>;
+  slices: number;
+  /** The CPUs this generator runs on, as in LoadSpec. */
+  cpus?: string;
+}
+
+export interface AlternatingResult {
+  /** Per side, in the order given: its slices together, with the CPU time its process used in them. */
+  sides: Array<LoadResult & { processCpuMs: number }>;
+}
+
+function pinSelf(cpus: string | undefined): void {
+  if (cpus !== undefined && !pin(process.pid, cpus)) throw new Error(`cannot run the load generator on CPUs ${cpus}`);
+}
+
+interface Run extends Omit<LoadResult, 'p50' | 'p99' | 'loadCpu'> {
+  /** Latencies of the 2xx answers recorded, ms. */
+  latencies: number[];
+  /** This process's CPU time and the wall time, ms. */
+  cpu: number;
+  wall: number;
+}
+
+const summary = ({ latencies, cpu, wall, ...run }: Run): LoadResult => ({
+  ...run,
+  p50: percentile(latencies, 50),
+  p99: percentile(latencies, 99),
+  loadCpu: cpu / wall,
+});
+
+async function alternate(spec: AlternatingSpec): Promise<AlternatingResult> {
+  pinSelf(spec.cpus);
+  const totals = spec.sides.map(() => ({ runs: [] as Run[], processCpuMs: 0 }));
+  for (let slice = 0; slice < spec.slices; slice++) {
+    // Every other slice reversed: neither side always goes first.
+    const order = spec.sides.map((_, i) => i);
+    if (slice % 2 === 1) order.reverse();
+    for (const i of order) {
+      const { spec: load, pid } = spec.sides[i]!;
+      const before = cpuMs(pid);
+      totals[i]!.runs.push(await run({ ...load, durationSeconds: load.durationSeconds / spec.slices }));
+      totals[i]!.processCpuMs += cpuMs(pid) - before;
+    }
+  }
+  return {
+    sides: totals.map(({ runs, processCpuMs }) => {
+      const sum = (pick: (run: Run) => number) => runs.reduce((total, run) => total + pick(run), 0);
+      const statusCodes: Record<string, number> = {};
+      for (const run of runs)
+        for (const [code, count] of Object.entries(run.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+      const durationSeconds = sum((run) => run.durationSeconds);
+      const ok = sum((run) => run.ok);
+      return {
+        ...summary({
+          durationSeconds,
+          rps: ok / durationSeconds,
+          ok,
+          non2xx: sum((run) => run.non2xx),
+          errors: sum((run) => run.errors),
+          statusCodes,
+          latencies: runs.flatMap((run) => run.latencies),
+          cpu: sum((run) => run.cpu),
+          wall: sum((run) => run.wall),
+        }),
+        processCpuMs,
+      };
+    }),
+  };
+}
+
+async function run(spec: LoadSpec): Promise<Run> {
   if (spec.delaySeconds) await sleep(spec.delaySeconds * 1000);
   let counter = 0;
   const fresh = spec.freshNames;
@@ -106,11 +186,16 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
     non2xx: result.non2xx,
     errors: result.errors,
     statusCodes,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    loadCpu: (cpu.user + cpu.system) / 1000 / wall,
+    latencies,
+    cpu: (cpu.user + cpu.system) / 1000,
+    wall,
   };
 }
 
-const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec;
-process.stdout.write(`${JSON.stringify(await run(spec))}\n`);
+const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec | AlternatingSpec;
+if ('sides' in spec) {
+  process.stdout.write(`${JSON.stringify(await alternate(spec))}\n`);
+} else {
+  pinSelf(spec.cpus);
+  process.stdout.write(`${JSON.stringify(summary(await run(spec)))}\n`);
+}

@@ -65,6 +65,19 @@ export async function waitIdle(pids: readonly number[], timeoutMs: number): Prom
   );
 }
 
+/**
+ * Runs every thread of `pid` (its later threads too: they inherit it) on the given CPUs, such as
+ * `'1'` or `'0-1'` (taskset, util-linux). False where that is not possible.
+ */
+export function pin(pid: number, cpus: string): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The machine a run was measured on; a load average above the CPU count means others shared it: expect noise. */
 export function machine(loadavgStart: number[]) {
   return {

@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -9,8 +9,8 @@ import { type ServerProcess, spawnServer } from '../tools/server-process.js';
 import { chartSvg } from './chart.js';
 import { explainRows, explainTable, STEPS } from './explain.js';
 import type { KdfResult } from './kdf.js';
-import type { LoadResult, LoadSpec } from './load.js';
-import { cpuMs, machine, memory, peakRss, waitIdle } from './proc.js';
+import type { AlternatingResult, AlternatingSpec, LoadResult, LoadSpec } from './load.js';
+import { cpuMs, machine, memory, peakRss, pin, waitIdle } from './proc.js';
 import { type Measurement, POSTGRES_SCENARIOS, printReport, type RoundRecord, type Side, summarize } from './report.js';
 import { runScript } from './script.js';
 
@@ -20,8 +20,10 @@ const RESULTS = join(ROOT, 'bench/results');
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
-    /** Seconds per run for the fast scenarios (version, me, me-refresh). */
+    /** Seconds per side and round for the fast scenarios (version, me, me-refresh). */
     duration: { type: 'string', default: '5' },
+    /** The slices each side's seconds are cut into, the sides taking turns (bench/load.ts, AlternatingSpec). */
+    slices: { type: 'string', default: '5' },
     /** Seconds per run for the hashing-bound ones (login, KDF, register, storm): they complete few requests. */
     'hash-duration': { type: 'string', default: '6' },
     /** Write V8 CPU profiles of the server and the ceiling to bench/results/profiles/{server,ceiling}/. */
@@ -40,6 +42,7 @@ if (args.backend !== 'sqlite' && args.backend !== 'postgres') throw new Error(`-
 const POSTGRES = args.backend === 'postgres';
 const ROUNDS = Number(args.rounds);
 const DURATION = Number(args.duration);
+const SLICES = Number(args.slices);
 const HASH_DURATION = Number(args['hash-duration']);
 
 // Both servers read the same variables, so this resolves their hashing settings as they do.
@@ -80,13 +83,44 @@ const quiet: number[] = [];
 /** Waits until every server is idle, so no run pays for the last. */
 const settle = (timeoutMs = 60_000) => waitIdle(quiet, timeoutMs);
 
+/**
+ * Where the fast scenarios run: the generator on the first CPU, the measured servers (every
+ * thread) on the rest. Left to the scheduler, whether a server shared a core with its generator
+ * decided as much as its code did: the same build measured 20 to 34 µs per pipelined answer from
+ * one process to the next. The hashing scenarios keep every CPU. Undefined on one CPU, or where
+ * taskset cannot set this process's CPUs (to all of them, as they are).
+ */
+const CPUS = availableParallelism();
+const split = CPUS >= 2 && pin(process.pid, `0-${CPUS - 1}`) ? { load: '0', server: `1-${CPUS - 1}`, all: `0-${CPUS - 1}` } : undefined;
+
 /** A load run, with the server's CPU time per answer taken from /proc around it. */
 async function measure(pid: number, spec: LoadSpec): Promise<Measurement> {
   await settle();
   const before = cpuMs(pid);
   const result = await load(spec);
+  return withCpu(result, cpuMs(pid) - before);
+}
+
+function withCpu(result: LoadResult, processCpuMs: number): Measurement {
   const answers = result.ok + result.non2xx;
-  return { ...result, cpuUsPerRequest: answers > 0 ? ((cpuMs(pid) - before) * 1000) / answers : Number.NaN };
+  return { ...result, cpuUsPerRequest: answers > 0 ? (processCpuMs * 1000) / answers : Number.NaN };
+}
+
+/**
+ * The sides of a fast scenario measured in turn, slice by slice, by one generator (load.ts's
+ * AlternatingSpec), on `split`'s CPUs; one Measurement per side, in order.
+ */
+async function measureInTurn(sides: Array<{ pid: number; spec: LoadSpec }>): Promise<Measurement[]> {
+  await settle();
+  for (const side of sides)
+    if (split && !pin(side.pid, split.server)) throw new Error(`cannot run process ${side.pid} on CPUs ${split.server}`);
+  try {
+    const spec: AlternatingSpec = { sides, slices: SLICES, ...(split && { cpus: split.load }) };
+    const result = await runScript<AlternatingResult>('bench/load.ts', JSON.stringify(spec));
+    return result.sides.map(({ processCpuMs, ...side }) => withCpu(side, processCpuMs));
+  } finally {
+    if (split) for (const side of sides) pin(side.pid, split.all);
+  }
 }
 
 async function call(url: string, init: RequestInit = {}): Promise<Response> {
@@ -157,10 +191,8 @@ async function explainCosts(
   );
   for (let round = 1; round <= ROUNDS; round++) {
     for (const scenario of scenarios) {
-      // Each round starts one step further along: drift over the run hits every step alike.
-      for (let k = 0; k < servers.length; k++) {
-        const i = (k + round - 1) % servers.length;
-        const result = await measure(pid(servers[i]!), specs[scenario]!(servers[i]!.url));
+      const results = await measureInTurn(servers.map((server) => ({ pid: pid(server), spec: specs[scenario]!(server.url) })));
+      for (const [i, result] of results.entries()) {
         if (result.non2xx + result.errors > 0) throw new Error(`${STEPS[i]!.label}: ${scenario} had failures`);
         samples[i]![scenario]!.cpu.push(result.cpuUsPerRequest);
         samples[i]![scenario]!.rps.push(result.rps);
@@ -288,12 +320,17 @@ async function main(): Promise<void> {
       return runs;
     };
     const on = (target: ServerProcess, spec: LoadSpec) => () => measure(pid(target), spec);
-    const fastScenario = (scenario: keyof typeof fastScenarios) => (round: number) =>
-      alternate(round, {
-        server: on(server, fastScenarios[scenario](server.url)),
-        ceiling: on(ceiling, fastScenarios[scenario](ceiling.url)),
-        ...(postgres && pgScenarios && { postgres: on(postgres.server, pgScenarios[scenario](postgres.server.url)) }),
-      });
+    const fastScenario = (scenario: keyof typeof fastScenarios) => async () => {
+      const sides: Array<[Side, ServerProcess, LoadSpec]> = [
+        ['server', server, fastScenarios[scenario](server.url)],
+        ['ceiling', ceiling, fastScenarios[scenario](ceiling.url)],
+        ...(postgres && pgScenarios
+          ? [['postgres', postgres.server, pgScenarios[scenario](postgres.server.url)] as [Side, ServerProcess, LoadSpec]]
+          : []),
+      ];
+      const results = await measureInTurn(sides.map(([, target, spec]) => ({ pid: pid(target), spec })));
+      return Object.fromEntries(sides.map(([side], i) => [side, results[i]!])) as Runs;
+    };
     const scenarios: Record<string, (round: number) => Promise<Runs>> = {
       version: fastScenario('version'),
       me: fastScenario('me'),
@@ -382,6 +419,7 @@ async function main(): Promise<void> {
       settings: {
         rounds: ROUNDS,
         durationSeconds: DURATION,
+        slices: SLICES,
         hashDurationSeconds: HASH_DURATION,
         fastConnections: FAST_CONNECTIONS,
         hashConnections: HASH_CONNECTIONS,
@@ -389,6 +427,8 @@ async function main(): Promise<void> {
         hashQueueLimit: config.hashQueueLimit,
         probeRate: PROBE_RATE,
         backend: args.backend,
+        /** The fast scenarios' CPUs (generator, server); null where the scheduler placed them. */
+        fastCpus: split ? { load: split.load, server: split.server } : null,
       },
       summary,
       rounds,
