@@ -58,13 +58,24 @@ export interface AlternatingSpec {
   /** Each side's load (durationSeconds is its total over the slices) and the process billed for its CPU time. */
   sides: Array<{ spec: LoadSpec; pid: number }>;
   slices: number;
+  /**
+   * Seconds of unrecorded load on each side first: a fresh generator's first second ran at a third
+   * to a half of its pace, which would bill whichever side went first.
+   */
+  warmupSeconds: number;
   /** The CPUs this generator runs on, as in LoadSpec. */
   cpus?: string;
 }
 
 export interface AlternatingResult {
   /** Per side, in the order given: its slices together, with the CPU time its process used in them. */
-  sides: Array<LoadResult & { processCpuMs: number }>;
+  sides: Array<LoadResult & { processCpuMs: number; slices: Slice[] }>;
+}
+
+/** One slice of one side: its 2xx answers per second and its process's CPU time per answer (µs). */
+export interface Slice {
+  rps: number;
+  cpuUsPerRequest: number;
 }
 
 function pinSelf(cpus: string | undefined): void {
@@ -88,7 +99,8 @@ const summary = ({ latencies, cpu, wall, ...run }: Run): LoadResult => ({
 
 async function alternate(spec: AlternatingSpec): Promise<AlternatingResult> {
   pinSelf(spec.cpus);
-  const totals = spec.sides.map(() => ({ runs: [] as Run[], processCpuMs: 0 }));
+  for (const side of spec.sides) await run({ ...side.spec, durationSeconds: spec.warmupSeconds });
+  const totals = spec.sides.map(() => ({ runs: [] as Run[], cpu: [] as number[] }));
   for (let slice = 0; slice < spec.slices; slice++) {
     // Every other slice reversed: neither side always goes first.
     const order = spec.sides.map((_, i) => i);
@@ -97,11 +109,11 @@ async function alternate(spec: AlternatingSpec): Promise<AlternatingResult> {
       const { spec: load, pid } = spec.sides[i]!;
       const before = cpuMs(pid);
       totals[i]!.runs.push(await run({ ...load, durationSeconds: load.durationSeconds / spec.slices }));
-      totals[i]!.processCpuMs += cpuMs(pid) - before;
+      totals[i]!.cpu.push(cpuMs(pid) - before);
     }
   }
   return {
-    sides: totals.map(({ runs, processCpuMs }) => {
+    sides: totals.map(({ runs, cpu }) => {
       const sum = (pick: (run: Run) => number) => runs.reduce((total, run) => total + pick(run), 0);
       const statusCodes: Record<string, number> = {};
       for (const run of runs)
@@ -120,7 +132,8 @@ async function alternate(spec: AlternatingSpec): Promise<AlternatingResult> {
           cpu: sum((run) => run.cpu),
           wall: sum((run) => run.wall),
         }),
-        processCpuMs,
+        processCpuMs: cpu.reduce((total, ms) => total + ms, 0),
+        slices: runs.map((run, k) => ({ rps: run.rps, cpuUsPerRequest: (cpu[k]! * 1000) / (run.ok + run.non2xx) })),
       };
     }),
   };

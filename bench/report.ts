@@ -1,10 +1,12 @@
 // Medians over rounds, the ratios and targets the issue sets, and the printed table.
-import type { LoadResult } from './load.js';
+import type { LoadResult, Slice } from './load.js';
 import { median } from './stats.js';
 
 export interface Measurement extends LoadResult {
   /** The measured process's CPU time (all threads) per answer, in µs; NaN where not measured. */
   cpuUsPerRequest: number;
+  /** The fast scenarios: the slices this side was measured in, taking turns with the other sides'. */
+  slices?: Slice[];
 }
 
 /**
@@ -78,14 +80,42 @@ export function summarize(rounds: RoundRecord[], runPeak: { server: number; ceil
   }
   const row = (scenario: string, side: Side) => rows.find((r) => r.scenario === scenario && r.side === side);
   const rps = (scenario: string, side: Side) => row(scenario, side)?.rps ?? Number.NaN;
-  // CPU per answer is far less sensitive to a shared machine than req/s: a second opinion.
+  /**
+   * Server ÷ ceiling: the median over slices measured one after the other, each server slice with
+   * the ceiling slice beside it. This machine's pace swings by a third from one second to the
+   * next, for a server measured against itself too; a median of pairs sets the odd slow second
+   * aside, where a ratio of totals takes it in. Without slices, the rounds' medians.
+   */
+  const paired = (
+    scenario: string,
+    ratio: (server: Slice, ceiling: Slice) => number,
+    fallback: (r: (side: Side) => Row | undefined) => number,
+  ) => {
+    const pairs = rounds.flatMap((round) => {
+      const { server, ceiling } = round.runs[scenario] ?? {};
+      if (!server?.slices || !ceiling?.slices || server.slices.length !== ceiling.slices.length) return [];
+      return server.slices.map((slice, k) => ratio(slice, ceiling.slices![k]!));
+    });
+    return pairs.length > 0 ? median(pairs) : fallback((side) => row(scenario, side));
+  };
+  const rpsRatio = (scenario: string) =>
+    paired(
+      scenario,
+      (server, ceiling) => server.rps / ceiling.rps,
+      (r) => (r('server')?.rps ?? Number.NaN) / (r('ceiling')?.rps ?? Number.NaN),
+    );
+  // CPU per answer, ceiling ÷ server: a second opinion.
   const cpuRatio = (scenario: string) =>
-    (row(scenario, 'ceiling')?.cpuUsPerRequest ?? Number.NaN) / (row(scenario, 'server')?.cpuUsPerRequest ?? Number.NaN);
+    paired(
+      scenario,
+      (server, ceiling) => ceiling.cpuUsPerRequest / server.cpuUsPerRequest,
+      (r) => (r('ceiling')?.cpuUsPerRequest ?? Number.NaN) / (r('server')?.cpuUsPerRequest ?? Number.NaN),
+    );
 
   const ratios = {
-    version: rps('version', 'server') / rps('version', 'ceiling'),
-    me: rps('me', 'server') / rps('me', 'ceiling'),
-    meRefresh: rps('me-refresh', 'server') / rps('me-refresh', 'ceiling'),
+    version: rpsRatio('version'),
+    me: rpsRatio('me'),
+    meRefresh: rpsRatio('me-refresh'),
     login: rps('login', 'server') / rps('login', 'kdf'),
     // Register hashes once, like login, then writes a user and a session.
     register: rps('register', 'server') / rps('login', 'kdf'),
@@ -177,7 +207,7 @@ export function printReport(report: {
     );
   }
   const { ratios } = summary;
-  console.log('\nratios (of medians)');
+  console.log('\nratios (server ÷ ceiling: medians over the slices measured side by side; login: of medians)');
   console.log(
     `  version     server ÷ ceiling  ${num(ratios.version, 3)}   (CPU per request, ceiling ÷ server: ${num(ratios.cpu.version, 3)})`,
   );

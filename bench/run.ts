@@ -115,7 +115,7 @@ async function measureInTurn(sides: Array<{ pid: number; spec: LoadSpec }>): Pro
   for (const side of sides)
     if (split && !pin(side.pid, split.server)) throw new Error(`cannot run process ${side.pid} on CPUs ${split.server}`);
   try {
-    const spec: AlternatingSpec = { sides, slices: SLICES, ...(split && { cpus: split.load }) };
+    const spec: AlternatingSpec = { sides, slices: SLICES, warmupSeconds: 1, ...(split && { cpus: split.load }) };
     const result = await runScript<AlternatingResult>('bench/load.ts', JSON.stringify(spec));
     return result.sides.map(({ processCpuMs, ...side }) => withCpu(side, processCpuMs));
   } finally {

@@ -58,4 +58,27 @@ describe('the bench chart', () => {
     expect(svg).toContain('0.80× FAIL');
     expect(svg).toContain('0.75× FAIL');
   });
+
+  it('when the sides were measured in slices, then the ratio is the median of the side-by-side pairs, not of the totals', () => {
+    const sliced = (rps: number[], cpu: number[]): Measurement => ({
+      ...run(rps.reduce((a, b) => a + b, 0) / rps.length, 100),
+      slices: rps.map((r, k) => ({ rps: r, cpuUsPerRequest: cpu[k]! })),
+    });
+    // One slow second of the server's (a stall of the machine's) pulls its total down by a sixth.
+    const summary = summarize(
+      [
+        {
+          round: 1,
+          runs: {
+            version: { server: sliced([9000, 4500, 9000], [110, 220, 110]), ceiling: sliced([10_000, 10_000, 10_000], [100, 100, 100]) },
+          },
+          rss: { server: 80, ceiling: 60 },
+        },
+      ],
+      { server: 80, ceiling: 60 },
+    );
+    expect(summary.ratios.version).toBeCloseTo(0.9);
+    expect(summary.ratios.cpu.version).toBeCloseTo(100 / 110);
+    expect(summary.targets.find((target) => target.name.startsWith('version'))?.pass).toBe(true);
+  });
 });
