@@ -59,8 +59,9 @@ export interface AlternatingSpec {
   sides: Array<{ spec: LoadSpec; pid: number }>;
   slices: number;
   /**
-   * Seconds of unrecorded load on each side first: a fresh generator's first second ran at a third
-   * to a half of its pace, which would bill whichever side went first.
+   * Seconds of unrecorded load on each side first, for the generator (a fresh one's first second ran
+   * at a third to a half of its pace, which would bill whichever side went first) and for sides
+   * that sat idle.
    */
   warmupSeconds: number;
   /** The CPUs this generator runs on, as in LoadSpec. */
