@@ -84,18 +84,19 @@ const quiet: number[] = [];
 const settle = (timeoutMs = 60_000) => waitIdle(quiet, timeoutMs);
 
 /**
- * Where the fast scenarios run: the generator on the first CPU, the measured servers (every
- * thread) on the rest. Left to the scheduler, whether a server shared a core with its generator
- * decided as much as its code did: the same build measured 20 to 34 µs per pipelined answer from
- * one process to the next. The hashing scenarios keep every CPU. Undefined on one CPU, or where
- * taskset cannot set this process's CPUs (to all of them, as they are).
- */
-/**
  * Unrecorded load on each side before its slices. The ceiling, idle while the server served the
  * hashing scenarios, came back at under half its pace and took about 3 s of load to reach it again;
  * a 1-s warm-up left that in its first slices, to the server's advantage.
  */
 const SIDE_WARMUP_SECONDS = 3;
+
+/**
+ * Where the fast scenarios run: the generator on the first CPU, the measured servers (every
+ * thread) on the rest. Left to the scheduler, the gap between server and ceiling was itself a
+ * draw: 7.5 to 15.8 µs per pipelined answer over four pairs of processes, against 5.6 to 7.9
+ * pinned. The hashing scenarios keep every CPU. Undefined on one CPU, or where taskset cannot set
+ * this process's CPUs (to all of them, as they are).
+ */
 const CPUS = availableParallelism();
 const split = CPUS >= 2 && pin(process.pid, `0-${CPUS - 1}`) ? { load: '0', server: `1-${CPUS - 1}`, all: `0-${CPUS - 1}` } : undefined;
 
