@@ -29,8 +29,6 @@ export interface LoadSpec {
   warmupSeconds?: number;
   /** Seconds to wait before starting, e.g. until a login storm fills the hashing queue. */
   delaySeconds?: number;
-  /** The CPUs this generator runs on (taskset's list), when the run keeps it off the measured server's. */
-  cpus?: string;
 }
 
 export interface LoadResult {
@@ -64,7 +62,7 @@ export interface AlternatingSpec {
    * that sat idle.
    */
   warmupSeconds: number;
-  /** The CPUs this generator runs on, as in LoadSpec. */
+  /** The CPUs this generator runs on (taskset's list), when the run keeps it off the measured servers'. */
   cpus?: string;
 }
 
@@ -77,10 +75,6 @@ export interface AlternatingResult {
 export interface Slice {
   rps: number;
   cpuUsPerRequest: number;
-}
-
-function pinSelf(cpus: string | undefined): void {
-  if (cpus !== undefined && !pin(process.pid, cpus)) throw new Error(`cannot run the load generator on CPUs ${cpus}`);
 }
 
 interface Run extends Omit<LoadResult, 'p50' | 'p99' | 'loadCpu'> {
@@ -99,7 +93,7 @@ const summary = ({ latencies, cpu, wall, ...run }: Run): LoadResult => ({
 });
 
 async function alternate(spec: AlternatingSpec): Promise<AlternatingResult> {
-  pinSelf(spec.cpus);
+  if (spec.cpus !== undefined && !pin(process.pid, spec.cpus)) throw new Error(`cannot run the load generator on CPUs ${spec.cpus}`);
   for (const side of spec.sides) await run({ ...side.spec, durationSeconds: spec.warmupSeconds });
   const totals = spec.sides.map(() => ({ runs: [] as Run[], cpu: [] as number[] }));
   for (let slice = 0; slice < spec.slices; slice++) {
@@ -210,6 +204,5 @@ const spec = JSON.parse(process.argv[2] ?? '') as LoadSpec | AlternatingSpec;
 if ('sides' in spec) {
   process.stdout.write(`${JSON.stringify(await alternate(spec))}\n`);
 } else {
-  pinSelf(spec.cpus);
   process.stdout.write(`${JSON.stringify(summary(await run(spec)))}\n`);
 }
