@@ -30,6 +30,16 @@ export interface AccountService {
   find(userId: string): Promise<User | undefined>;
 }
 
+/**
+ * Whether a name key is one an account could have, so worth looking up. Login takes any string
+ * (only the name to register has a pattern), and JSON can carry U+0000, which PostgreSQL `text`
+ * cannot hold: looked up there, it is an error, not a miss. No contract ever let a name hold a
+ * control character, so such a key is no account on any engine, answered as any unknown name,
+ * after the same dummy hash. Every other string a client sends reaches storage only through a
+ * schema that refuses control characters (status, icon, ids) or as a hash (passwords).
+ */
+const anyAccountCouldHave = (key: string) => !/\p{Cc}/u.test(key);
+
 export function accountService(
   users: UsersRepository,
   passwords: PasswordHasher,
@@ -62,7 +72,8 @@ export function accountService(
 
     async login(name, password, userAgent) {
       // By the key alone, even for a name today's rules refuse: accounts registered before keep signing in.
-      const user = await users.findByNameKey(nameIdentity(name).key);
+      const key = nameIdentity(name).key;
+      const user = anyAccountCouldHave(key) ? await users.findByNameKey(key) : undefined;
       // An unknown name costs one full hash too, so timing does not tell which names exist.
       const ok = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyDummy(password);
       return user && ok ? signIn(user, userAgent) : undefined;
