@@ -16,7 +16,7 @@ export type Registration = { outcome: 'registered'; signedIn: SignedIn } | { out
 export interface AccountService {
   /**
    * A new account and its first session. The name is kept as sent; it is taken when an account
-   * has the same identity key or a confusable skeleton equal to its own.
+   * has the same identity key or shares a confusable skeleton with it (see nameIdentity).
    */
   register(name: string, password: string, userAgent: string | undefined): Promise<Registration>;
   /** A new session; undefined for a wrong password and an unknown name alike. The name is compared by its identity key. */
@@ -57,13 +57,13 @@ export function accountService(
     async register(name, password, userAgent) {
       const prepared = prepareName(name);
       if (!prepared.ok) return { outcome: 'refused', problem: prepared.problem };
-      const { key, skeleton } = nameIdentity(name);
+      const { key, skeleton, writtenSkeleton } = nameIdentity(name);
+      const lookup = { nameKey: key, nameSkeleton: skeleton, nameSkeletonWritten: writtenSkeleton };
       // Cheap early answer for a taken name; the insert checks again in its transaction, for races.
-      if (await users.nameTaken(key, skeleton)) return { outcome: 'taken' };
+      if (await users.nameTaken(lookup)) return { outcome: 'taken' };
       const passwordHash = await passwords.hash(password);
       const id = newObjectId(now());
-      if (!(await users.insert({ id, name, nameKey: key, nameSkeleton: skeleton, passwordHash, createdAt: now() })))
-        return { outcome: 'taken' };
+      if (!(await users.insert({ id, name, ...lookup, passwordHash, createdAt: now() }))) return { outcome: 'taken' };
       const signedIn = await signIn({ id, name, passwordHash, icon: null, status: null }, userAgent);
       // Only a password change between the insert and here can refuse it: the account is someone's now.
       if (!signedIn) return { outcome: 'taken' };
