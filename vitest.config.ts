@@ -16,6 +16,7 @@ const ON_BOTH_ENGINES = [
   'test/concurrency.test.ts',
   'test/hardening.test.ts',
   'test/names.test.ts',
+  'test/nul-input.test.ts',
 ];
 /** Tests only PostgreSQL has: its store across instances, the conformance suite against it. */
 const POSTGRES_ONLY = 'test/postgres/**/*.test.ts';

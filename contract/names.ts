@@ -96,9 +96,17 @@ function bidiProblem(key: string): string | undefined {
  * break today's rules, so accounts registered under older rules keep signing in.
  */
 export function nameKey(name: string): string {
+  return widthMapped(name).toLowerCase().normalize('NFC');
+}
+
+/**
+ * A name with RFC 8265's width mapping alone (`ＡＬＩＣＥ` is `ALICE`): how it looks, letter case
+ * kept, which a look-alike is judged by.
+ */
+export function widthMapped(name: string): string {
   let mapped = '';
   for (const c of name) mapped += WIDTH_FORMS.test(c) ? c.normalize('NFKD') : c;
-  return mapped.toLowerCase().normalize('NFC');
+  return mapped;
 }
 
 /**

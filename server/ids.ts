@@ -1,15 +1,23 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
-// MongoDB ObjectId layout: 4-byte seconds timestamp, 5 random bytes fixed per process, 3-byte
-// counter starting at a random value. Ids sort roughly by creation time, as clients may expect.
-const processUnique = randomBytes(5);
-let counter = randomBytes(3).readUIntBE(0, 3);
+// MongoDB ObjectId's form, as the reference shows it: a 4-byte seconds timestamp, then 8 bytes.
+// Those 8 are all from the CSPRNG, not ObjectId's per-process bytes and counter: from two ids of
+// their own, anyone could otherwise read how many accounts and sessions began in between. Ids
+// still sort by the second they were made in, never within it.
+const ID_RANDOM = 8;
+const POOL_IDS = 128;
+// One CSPRNG call fills the random bytes of many ids; each is used once, then the pool refills.
+const pool = Buffer.alloc(ID_RANDOM * POOL_IDS);
+let used = POOL_IDS;
 
 export function newObjectId(nowMs: number): string {
-  const id = Buffer.alloc(12);
+  if (used === POOL_IDS) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const id = Buffer.allocUnsafe(12);
   id.writeUInt32BE(Math.floor(nowMs / 1000) >>> 0, 0);
-  processUnique.copy(id, 4);
-  counter = (counter + 1) % 0x1000000;
-  id.writeUIntBE(counter, 9, 3);
+  pool.copy(id, 4, used * ID_RANDOM, (used + 1) * ID_RANDOM);
+  used++;
   return id.toString('hex');
 }

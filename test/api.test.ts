@@ -40,7 +40,7 @@ describe('GET /api/', () => {
     const res = await app.inject('/api/');
     expect(res.statusCode).toBe(200);
     expectSchema('Version', res.json());
-    expect(res.json()).toEqual({ version: '1.3.0' });
+    expect(res.json()).toEqual({ version: '1.3.1' });
   });
 });
 

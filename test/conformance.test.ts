@@ -11,6 +11,7 @@ import { compareLoginTimes } from '../conformance/checks/timing.js';
 import { compileContract, type Report, runConformance } from '../conformance/index.js';
 import { formatTally } from '../conformance/report.js';
 import type { AppOptions } from '../server/app.js';
+import { type NameIdentity, nameIdentity } from '../server/auth/name-identity.js';
 import { OWASP_SCRYPT } from '../server/auth/passwords.js';
 import { type Config, loadConfig } from '../server/config.js';
 import {
@@ -478,6 +479,57 @@ const variants: Variant[] = [
         `failed sign-in ${loginFailuresPerClient + 1} on "CfNobody-[0-9a-f]+", a name nobody has\\) answered 401, but "CfLock-[0-9a-f]+", which an account has, was locked after ${loginFailuresPerClient} failures: the difference tells which names exist`,
       ),
     },
+  },
+  // Issue 23: name rules a server could break and still pass before (items 4, 5 and 11).
+  {
+    breaks: 'judges look-alikes by the skeleton of the lower-cased name only (contract 1.3.0)',
+    only: ['accounts.case-confusable-name'],
+    breakage() {
+      // What a 1.3.0 server knew of each name registered through it: its key and the key's skeleton.
+      const registered: NameIdentity[] = [];
+      return {
+        async response(req, res, forward) {
+          if (req.path !== '/api/register') return res;
+          const body = jsonOf(req);
+          const identity = nameIdentity(String(body?.name));
+          const taken = registered.some(({ key, skeleton }) => key === identity.key || skeleton === identity.skeleton);
+          // Taken only as written: the 1.3.0 rule lets it register, here under a fresh name.
+          const answered =
+            res.status === 409 && !taken
+              ? await forward({ ...req, body: JSON.stringify({ ...body, name: `old-${randomBytes(6).toString('hex')}` }) })
+              : res;
+          if (answered.status === 200) registered.push(identity);
+          return answered;
+        },
+      };
+    },
+    fails: {
+      'accounts.case-confusable-name':
+        /register "cIara-[0-9a-f]+" \(a capital I for l\) after "clara-[0-9a-f]+"\) answered 200.*expected 409/,
+    },
+  },
+  {
+    breaks: 'lets names register that break the Bidi Rule or hold compatibility characters',
+    only: ['accounts.bidi-name', 'accounts.compatibility-name'],
+    breakage: () => ({
+      async response(req, res, forward) {
+        if (req.path !== '/api/register' || res.status !== 400 || !/Bidi Rule|compatibility character/.test(res.body)) return res;
+        return forward({ ...req, body: JSON.stringify({ ...jsonOf(req), name: `bidi-${randomBytes(6).toString('hex')}` }) });
+      },
+    }),
+    fails: {
+      'accounts.bidi-name': /left-to-right letters, then right-to-left ones\)\) answered 200.*expected 400/,
+      'accounts.compatibility-name': /U\+210C BLACK-LETTER CAPITAL H\)\) answered 200.*expected 400/,
+    },
+  },
+  {
+    breaks: 'answers 500 to a login name holding U+0000, as PostgreSQL text refuses it',
+    only: ['accounts.nul-login-name'],
+    breakage: () => ({
+      response: (req, res) =>
+        req.path === '/api/login' && String(jsonOf(req)?.name).includes('\u0000') ? errorResponse(500, 'INTERNAL_SERVER_ERROR') : res,
+    }),
+    fails: { 'accounts.nul-login-name': /with U\+0000 after it\) answered 500.*expected 401/ },
   },
 ];
 

@@ -6,12 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { prepareName } from '../contract/names.js';
 import { nameIdentity, skeleton } from '../server/auth/name-identity.js';
 import { passwordHasher } from '../server/auth/passwords.js';
+import { migrations as postgresMigrations } from '../server/db/postgres/migrations.js';
 import { migrations } from '../server/db/sqlite/migrations.js';
-import { buildTestApp, TEST_BACKEND, TEST_SCRYPT } from './support/server.js';
+import { buildTestApp, TEST_BACKEND, TEST_SCRYPT, testStore } from './support/server.js';
 
 const NFD = (s: string) => s.normalize('NFD');
 
@@ -132,6 +134,10 @@ describe('register and login by the name rules, over HTTP', () => {
     ['bob', 'b\u043eb', 'a Cyrillic о'],
     ['mallory', 'rnallory', 'rn for m'],
     ['eve1', 'evel', 'l for 1'],
+    // Issue 23: a capital letter that looks like another lower-case one.
+    ['clara', 'CIara', 'a capital I for l'],
+    ['paypal', 'paypaI', 'a capital I for l, last'],
+    ['otto', 'OTT0', 'a zero for O, a spelling of otto'],
   ])('when %j is registered, then the look-alike %j (%s) is taken with the same 409 and logs in to nothing', async (first, lookAlike) => {
     expect((await register(first)).statusCode).toBe(200);
     const taken = await register(lookAlike);
@@ -139,6 +145,21 @@ describe('register and login by the name rules, over HTTP', () => {
     // Exactly as a taken name answers: nothing tells a look-alike from the name itself.
     expect(taken.json()).toEqual((await register(first)).json());
     expect((await login(lookAlike)).statusCode).toBe(401);
+  });
+
+  it.each([
+    ['claire', 'cIaire', 'a capital I for l, the rest lower-case'],
+    ['ebay', 'EBAY', 'the same name in capitals'],
+  ])('when %j is registered, then %j (%s) is taken too', async (first, lookAlike) => {
+    expect((await register(first)).statusCode).toBe(200);
+    expect((await register(lookAlike)).statusCode).toBe(409);
+  });
+
+  it.each([
+    ['karla', 'kiara', 'Karl'],
+    ['ian', 'lan', 'Ilan'],
+  ])('when %j is registered, then %j and %j, which differ from it as written, still register', async (first, ...others) => {
+    for (const name of [first, ...others]) expect((await register(name)).statusCode, name).toBe(200);
   });
 
   it.each([
@@ -174,6 +195,52 @@ describe('register and login by the name rules, over HTTP', () => {
     const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': res.json().token } });
     expect(me.json().name).toBe(name);
     expect((await login(name)).json()).toMatchObject({ userid: res.json().userid });
+  });
+});
+
+describe('look-alikes inserted at once', () => {
+  it('when 40 inserts of clarice and CIarice race, which meet only as written, then exactly one is stored', async () => {
+    const store = await testStore();
+    try {
+      const inserts = Array.from({ length: 40 }, (_, i) => {
+        const name = i % 2 ? 'CIarice' : 'clarice';
+        const { key, skeleton, writtenSkeleton } = nameIdentity(name);
+        expect(writtenSkeleton).toBe('clarice');
+        return store.users.insert({
+          id: i.toString(16).padStart(24, '0'),
+          name,
+          nameKey: key,
+          nameSkeleton: skeleton,
+          nameSkeletonWritten: writtenSkeleton,
+          passwordHash: 'h',
+          createdAt: i,
+        });
+      });
+      expect((await Promise.all(inserts)).filter(Boolean)).toHaveLength(1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('a look-alike registered first, over HTTP', () => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await buildTestApp();
+  });
+  afterAll(() => app.close());
+
+  const register = (name: string) => app.inject({ method: 'POST', url: '/api/register', payload: { name, password: 'correct horse' } });
+
+  it.each([
+    ['CIara', 'clara'],
+    ['paypaI', 'paypal'],
+    ['OTT0', 'otto'],
+  ])('when %j is registered, then %j, which it looks like, is taken', async (first, lookedLike) => {
+    expect((await register(first)).statusCode).toBe(200);
+    const taken = await register(lookedLike);
+    expect(taken.statusCode).toBe(409);
+    expect(taken.json()).toMatchObject({ code: 409, message: 'ALREADY_EXISTS' });
   });
 });
 
@@ -248,6 +315,83 @@ describe.runIf(TEST_BACKEND === 'sqlite')('a database from before the name rules
     // The migration ran once: a second start-up has nothing to report.
     const quiet: string[] = [];
     const again = await buildTestApp({ dbPath: path, logLevel: 'warn' }, { logStream: { write: (line) => void quiet.push(line) } });
+    await again.close();
+    expect(quiet).toEqual([]);
+  });
+});
+
+describe('a database from before look-alikes were judged as written (contract 1.3.1)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'azuma-written-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The schema the 1.3.0 server left, holding these accounts as it stored them. */
+  async function databaseBefore(names: string[]): Promise<string> {
+    const hasher = passwordHasher({ params: TEST_SCRYPT, concurrency: 1, queueLimit: 100 });
+    const accounts = await Promise.all(
+      names.map(async (name, i) => {
+        const { key, skeleton: nameSkeleton } = nameIdentity(name);
+        const id = (i + 1).toString(16).padStart(24, '0');
+        return { id, name, key, nameSkeleton, hash: await hasher.hash(`${name} password`), createdAt: 1_700_000_000_000 + i };
+      }),
+    );
+    if (TEST_BACKEND === 'sqlite') {
+      const path = join(dir, 'before.sqlite');
+      const db = new Database(path);
+      for (const migration of migrations.slice(0, 4)) typeof migration === 'string' ? db.exec(migration) : migration(db, () => {});
+      db.pragma('user_version = 4');
+      const insert = db.prepare(
+        'INSERT INTO users (id, name, name_key, name_skeleton, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      for (const a of accounts) insert.run(a.id, a.name, a.key, a.nameSkeleton, a.hash, a.createdAt);
+      db.close();
+      chmodSync(path, 0o600);
+      return path;
+    }
+    const admin = postgres(inject('postgresUrl'), { max: 1, onnotice: () => {} });
+    const url = new URL(inject('postgresUrl'));
+    url.pathname = `/before_written_${process.pid}`;
+    await admin.unsafe(`CREATE DATABASE ${url.pathname.slice(1)}`);
+    await admin.end();
+    const sql = postgres(url.href, { max: 1, onnotice: () => {} });
+    await sql.unsafe(postgresMigrations[0] as string);
+    await sql`CREATE TABLE schema_version (version INTEGER NOT NULL)`;
+    await sql`INSERT INTO schema_version (version) VALUES (1)`;
+    for (const a of accounts)
+      await sql`INSERT INTO users (id, name, name_key, name_skeleton, password_hash, created_at)
+                VALUES (${a.id}, ${a.name}, ${a.key}, ${a.nameSkeleton}, ${a.hash}, ${a.createdAt})`;
+    await sql.end();
+    return url.href;
+  }
+
+  it('when accounts now look alike as written, then start-up reports the pair once, both still sign in, and the rule holds for new names', async () => {
+    // 1 and 2 registered side by side under 1.3.0; 3 is now a look-alike of paypal; 4 is alone.
+    const dbPath = await databaseBefore(['clara', 'CIara', 'paypaI', 'dora']);
+    const lines: string[] = [];
+    const app = await buildTestApp({ dbPath, logLevel: 'warn' }, { logStream: { write: (line) => void lines.push(line) } });
+    try {
+      const warnings = lines.map((line) => JSON.parse(line) as { level: number; nameCollision?: string; older?: unknown; newer?: unknown });
+      expect(warnings.map(({ level, nameCollision, older, newer }) => ({ level, nameCollision, older, newer }))).toEqual([
+        {
+          level: 40,
+          nameCollision: 'look-alike',
+          older: { id: '000000000000000000000001', name: 'clara' },
+          newer: { id: '000000000000000000000002', name: 'CIara' },
+        },
+      ]);
+      const signIn = async (name: string, password: string) =>
+        (await app.inject({ method: 'POST', url: '/api/login', payload: { name, password } })).json().userid?.$oid as string | undefined;
+      expect(await signIn('clara', 'clara password')).toBe('000000000000000000000001');
+      expect(await signIn('CIara', 'CIara password')).toBe('000000000000000000000002');
+      const register = async (name: string) =>
+        (await app.inject({ method: 'POST', url: '/api/register', payload: { name, password: 'correct horse' } })).statusCode;
+      expect(await register('paypal')).toBe(409);
+      expect(await register('D0RA')).toBe(409);
+      expect(await register('nora')).toBe(200);
+    } finally {
+      await app.close();
+    }
+    const quiet: string[] = [];
+    const again = await buildTestApp({ dbPath, logLevel: 'warn' }, { logStream: { write: (line) => void quiet.push(line) } });
     await again.close();
     expect(quiet).toEqual([]);
   });

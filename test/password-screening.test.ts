@@ -92,6 +92,7 @@ describe('login', () => {
       name: 'veteran',
       nameKey: nameIdentity('veteran').key,
       nameSkeleton: nameIdentity('veteran').skeleton,
+      nameSkeletonWritten: nameIdentity('veteran').writtenSkeleton,
       passwordHash: await hasher.hash('password1'),
       createdAt: Date.now(),
     });

@@ -20,6 +20,7 @@ const user = (name: string): NewUser => ({
   name,
   nameKey: name,
   nameSkeleton: name,
+  nameSkeletonWritten: name,
   passwordHash: `hash:${name}`,
   createdAt: Date.now(),
 });

@@ -1,6 +1,7 @@
 // Accounts: register → login → me, the session cookie, unique names in any letter case or
-// spelling, look-alike names taken, invisible ones refused, login failures that never tell
-// whether a name exists (nor when they lock it), and common passwords refused as new ones.
+// spelling, look-alike names taken (in any letter case), invisible, compatibility and
+// Bidi-breaking ones refused, login failures that never tell whether a name exists (nor when
+// they lock it, nor for a name no account can have), and common passwords refused as new ones.
 
 import { randomBytes } from 'node:crypto';
 import {
@@ -273,6 +274,80 @@ export function accountChecks(contract: Contract): Check[] {
             json: { name, password: 'another-password' },
           });
           expectError(ex, 400, contract);
+        }
+      },
+    },
+    {
+      id: 'accounts.case-confusable-name',
+      rules: ['ACCOUNT-8'],
+      title: `a name that looks like a taken one in another letter case (a capital I for l) is taken, whichever came first: ${statusName(contract, 409)}`,
+      async run(ctx) {
+        const lower = await ctx.account('case-lower', 'clara');
+        const capitalI = lower.name.replace('l', 'I');
+        expectError(await registerAgain(ctx, capitalI, `register "${capitalI}" (a capital I for l) after "${lower.name}"`), 409, contract);
+        const upper = await ctx.account('case-upper', 'paypaI');
+        const small = upper.name.replace('I', 'l');
+        expectError(await registerAgain(ctx, small, `register "${small}" after "${upper.name}" (a capital I for l)`), 409, contract);
+      },
+    },
+    {
+      id: 'accounts.bidi-name',
+      rules: ['ACCOUNT-10'],
+      title: `a name that breaks the Bidi Rule (RFC 5893) answers ${statusName(contract, 400)}`,
+      async run(ctx) {
+        for (const [name, what] of [
+          ['abc\u05e9\u05dc\u05d5\u05dd', 'left-to-right letters, then right-to-left ones'],
+          ['\u05e9\u05dc\u05d5\u05ddabc', 'right-to-left letters, then left-to-right ones'],
+          ['1\u05e9\u05dc\u05d5\u05dd', 'a right-to-left name that begins with a digit'],
+        ] as const) {
+          const ex = await ctx.http.send({
+            method: 'POST',
+            path: '/api/register',
+            label: `register "${name}" (${what})`,
+            json: { name, password: 'another-password' },
+          });
+          expectError(ex, 400, contract);
+        }
+      },
+    },
+    {
+      id: 'accounts.compatibility-name',
+      rules: ['ACCOUNT-10'],
+      title: `a name with a compatibility character (one NFKC changes: ℌ, ﬁ, ①) answers ${statusName(contract, 400)}`,
+      async run(ctx) {
+        for (const [prefix, what] of [
+          ['\u210celga', 'U+210C BLACK-LETTER CAPITAL H'],
+          ['\ufb01sh', 'U+FB01 LATIN SMALL LIGATURE FI'],
+          ['\u2460', 'U+2460 CIRCLED DIGIT ONE'],
+        ] as const) {
+          const name = randomName(prefix);
+          const ex = await ctx.http.send({
+            method: 'POST',
+            path: '/api/register',
+            label: `register "${name}" (${what})`,
+            json: { name, password: 'another-password' },
+          });
+          expectError(ex, 400, contract);
+        }
+      },
+    },
+    {
+      id: 'accounts.nul-login-name',
+      rules: ['ACCOUNT-5'],
+      title: `a login name holding U+0000, which no name can, answers ${statusName(contract, 401)} as any unknown name, never a 5xx`,
+      async run(ctx) {
+        const account = await ctx.account('main');
+        for (const [name, what] of [
+          [`${account.name.slice(0, 31)}\u0000`, `"${account.name}" with U+0000 after it`],
+          ['\u0000', 'U+0000 alone'],
+        ] as const) {
+          const ex = await ctx.http.send({
+            method: 'POST',
+            path: '/api/login',
+            label: `log in as ${what}`,
+            json: { name, password: account.password },
+          });
+          expectError(ex, 401, contract);
         }
       },
     },

@@ -16,7 +16,7 @@ export type Registration = { outcome: 'registered'; signedIn: SignedIn } | { out
 export interface AccountService {
   /**
    * A new account and its first session. The name is kept as sent; it is taken when an account
-   * has the same identity key or a confusable skeleton equal to its own.
+   * has the same identity key or shares a confusable skeleton with it (see nameIdentity).
    */
   register(name: string, password: string, userAgent: string | undefined): Promise<Registration>;
   /** A new session; undefined for a wrong password and an unknown name alike. The name is compared by its identity key. */
@@ -29,6 +29,16 @@ export interface AccountService {
   updateProfile(userId: string, changes: ProfileChanges): Promise<User | undefined>;
   find(userId: string): Promise<User | undefined>;
 }
+
+/**
+ * Whether a name key is one an account could have, so worth looking up. Login takes any string
+ * (only the name to register has a pattern), and JSON can carry U+0000, which PostgreSQL `text`
+ * cannot hold: looked up there, it is an error, not a miss. No contract ever let a name hold a
+ * control character, so such a key is no account on any engine, answered as any unknown name,
+ * after the same dummy hash. Every other string a client sends reaches storage only through a
+ * schema that refuses control characters (status, icon, ids) or as a hash (passwords).
+ */
+const anyAccountCouldHave = (key: string) => !/\p{Cc}/u.test(key);
 
 export function accountService(
   users: UsersRepository,
@@ -47,13 +57,13 @@ export function accountService(
     async register(name, password, userAgent) {
       const prepared = prepareName(name);
       if (!prepared.ok) return { outcome: 'refused', problem: prepared.problem };
-      const { key, skeleton } = nameIdentity(name);
+      const { key, skeleton, writtenSkeleton } = nameIdentity(name);
+      const lookup = { nameKey: key, nameSkeleton: skeleton, nameSkeletonWritten: writtenSkeleton };
       // Cheap early answer for a taken name; the insert checks again in its transaction, for races.
-      if (await users.nameTaken(key, skeleton)) return { outcome: 'taken' };
+      if (await users.nameTaken(lookup)) return { outcome: 'taken' };
       const passwordHash = await passwords.hash(password);
       const id = newObjectId(now());
-      if (!(await users.insert({ id, name, nameKey: key, nameSkeleton: skeleton, passwordHash, createdAt: now() })))
-        return { outcome: 'taken' };
+      if (!(await users.insert({ id, name, ...lookup, passwordHash, createdAt: now() }))) return { outcome: 'taken' };
       const signedIn = await signIn({ id, name, passwordHash, icon: null, status: null }, userAgent);
       // Only a password change between the insert and here can refuse it: the account is someone's now.
       if (!signedIn) return { outcome: 'taken' };
@@ -62,7 +72,8 @@ export function accountService(
 
     async login(name, password, userAgent) {
       // By the key alone, even for a name today's rules refuse: accounts registered before keep signing in.
-      const user = await users.findByNameKey(nameIdentity(name).key);
+      const key = nameIdentity(name).key;
+      const user = anyAccountCouldHave(key) ? await users.findByNameKey(key) : undefined;
       // An unknown name costs one full hash too, so timing does not tell which names exist.
       const ok = user ? await passwords.verify(password, user.passwordHash) : await passwords.verifyDummy(password);
       return user && ok ? signIn(user, userAgent) : undefined;

@@ -11,5 +11,5 @@ export interface StoreOptions {
 
 /** Opens and migrates the database AZUMA_DB names: a PostgreSQL URL, else a SQLite file. */
 export async function openStore(location: string, { warn, pool }: StoreOptions): Promise<Store> {
-  return isPostgresUrl(location) ? postgresStore(location, { pool }) : sqliteStore(location, warn);
+  return isPostgresUrl(location) ? postgresStore(location, { pool, ...(warn && { warn }) }) : sqliteStore(location, warn);
 }

@@ -18,13 +18,19 @@ export interface User {
   status: string | null;
 }
 
-export interface NewUser {
-  id: string;
-  name: string;
+/** What makes a name one with an account's, or too like it (see server/auth/name-identity.ts). */
+export interface NameLookup {
   /** The identity two names share when they are one account. */
   nameKey: string;
-  /** The identity two names share when they look alike. */
+  /** The key's confusable skeleton. */
   nameSkeleton: string;
+  /** The confusable skeleton of the name as written, letter case set aside. */
+  nameSkeletonWritten: string;
+}
+
+export interface NewUser extends NameLookup {
+  id: string;
+  name: string;
   passwordHash: string;
   createdAt: number;
 }
@@ -37,12 +43,12 @@ export interface ProfileChanges {
 
 export interface UsersRepository {
   /**
-   * Inserts the user; false when an account has its name key or its skeleton. Of concurrent
-   * inserts of one name, on any number of servers, exactly one succeeds.
+   * Inserts the user; false when the name is taken (see nameTaken). Of concurrent inserts of
+   * names that collide, on any number of servers, exactly one succeeds.
    */
   insert(user: NewUser): Promise<boolean>;
-  /** Whether an account has this name key or this skeleton. */
-  nameTaken(nameKey: string, nameSkeleton: string): Promise<boolean>;
+  /** Whether an account has this name key, or either of its skeletons equals one of this name's. */
+  nameTaken(name: NameLookup): Promise<boolean>;
   /** Replaces the hash only while it is still `current`; false when it changed meanwhile (or the user is gone). */
   replacePasswordHash(id: string, current: string, next: string): Promise<boolean>;
   /** Applies the changes and returns the user as stored now. */

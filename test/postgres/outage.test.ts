@@ -18,7 +18,15 @@ describe('while PostgreSQL is down', () => {
   it('when the database stops, then the store rejects as unavailable, and answers again once it is back', async () => {
     const store = await postgresStore(await cluster.createDatabase('store'), { pool: 2 });
     try {
-      await store.users.insert({ id: 'u1', name: 'kept', nameKey: 'kept', nameSkeleton: 'kept', passwordHash: 'h', createdAt: 1 });
+      await store.users.insert({
+        id: 'u1',
+        name: 'kept',
+        nameKey: 'kept',
+        nameSkeleton: 'kept',
+        nameSkeletonWritten: 'kept',
+        passwordHash: 'h',
+        createdAt: 1,
+      });
       await cluster.stopServer();
       await expect(store.ping()).rejects.toBeInstanceOf(StoreUnavailableError);
       await expect(store.users.findById('u1')).rejects.toBeInstanceOf(StoreUnavailableError);

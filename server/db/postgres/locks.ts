@@ -4,7 +4,7 @@
 export const LOCK = {
   /** Migrating the schema (key 0). */
   migrate: 0x417a_7501,
-  /** Registering a name: the key is hashtext(name_skeleton). */
+  /** Registering a name: a key per skeleton of the name (see users.ts). */
   name: 0x417a_7502,
   /** Counting a login attempt: the key is hashtext of the account's hex. */
   account: 0x417a_7503,

@@ -1,12 +1,17 @@
-import type { Sql } from './connect.js';
+import type { Warn } from '../store.js';
+import { writtenSkeletons } from '../written-skeletons.js';
+import type { Sql, Tx } from './connect.js';
 import { LOCK } from './locks.js';
+
+/** SQL, or a step that needs code (and may warn the operator) for what SQL cannot compute. */
+export type Migration = string | ((tx: Tx, warn: Warn) => Promise<void>);
 
 // Schema versions, applied in order; the table schema_version records how far a database has
 // come. Append only: an applied migration is never edited, a change is a new entry. The first
 // is the schema the SQLite migrations had reached when PostgreSQL arrived, created directly (no
 // PostgreSQL database is older); columns match SQLite's: times are BIGINT ms since epoch, hashes
 // BYTEA, ids TEXT. The comments in sqlite/migrations.ts say what each column holds.
-export const migrations: readonly string[] = [
+export const migrations: readonly Migration[] = [
   `
   CREATE TABLE users (
     id            TEXT PRIMARY KEY,
@@ -59,6 +64,21 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX login_clients_signed_in_at ON login_clients (signed_in_at);
   `,
+  // Contract 1.3.1: the skeleton of each name as written, letter case set aside (see
+  // sqlite/migrations.ts, whose fifth migration this is).
+  async (tx, warn) => {
+    await tx`ALTER TABLE users ADD COLUMN name_skeleton_written TEXT NOT NULL DEFAULT ''`;
+    await tx`CREATE INDEX users_name_skeleton_written ON users (name_skeleton_written)`;
+    const accounts = await tx<{ id: string; name: string }[]>`SELECT id, name FROM users ORDER BY created_at, id`;
+    const computed = writtenSkeletons(accounts, warn);
+    if (computed.size === 0) return;
+    // As one JSON parameter: the pool fetches no array types.
+    const rows = JSON.stringify([...computed].map(([id, skeleton]) => ({ id, skeleton })));
+    await tx`
+      UPDATE users SET name_skeleton_written = computed.skeleton
+      FROM json_to_recordset(${rows}::text::json) AS computed (id TEXT, skeleton TEXT)
+      WHERE users.id = computed.id`;
+  },
 ];
 
 /**
@@ -67,7 +87,7 @@ export const migrations: readonly string[] = [
  * The lock is the transaction's, so it goes with the commit, or with the connection of an
  * instance that dies midway (and its half-done migration rolls back with it).
  */
-export async function migrate(sql: Sql): Promise<void> {
+export async function migrate(sql: Sql, warn: Warn): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`SELECT pg_advisory_xact_lock(${LOCK.migrate}, 0)`;
     await tx`CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`;
@@ -77,7 +97,10 @@ export async function migrate(sql: Sql): Promise<void> {
       throw new Error(`database schema version ${current} is newer than this server knows (${migrations.length})`);
     }
     if (current === migrations.length) return;
-    for (const migration of migrations.slice(current)) await tx.unsafe(migration);
+    for (const migration of migrations.slice(current)) {
+      if (typeof migration === 'string') await tx.unsafe(migration);
+      else await migration(tx, warn);
+    }
     if (row) await tx`UPDATE schema_version SET version = ${migrations.length}`;
     else await tx`INSERT INTO schema_version (version) VALUES (${migrations.length})`;
   });

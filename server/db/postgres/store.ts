@@ -1,4 +1,4 @@
-import { type Store, StoreUnavailableError } from '../store.js';
+import { type Store, StoreUnavailableError, type Warn } from '../store.js';
 import { connect, reportingUnreachable, storeError } from './connect.js';
 import { loginAttemptsRepository } from './login-attempts.js';
 import { migrate } from './migrations.js';
@@ -8,6 +8,8 @@ import { usersRepository } from './users.js';
 export interface PostgresOptions {
   /** Connections this instance holds at most (AZUMA_DB_POOL). */
   pool: number;
+  /** Hears what a migration found that the operator should know. */
+  warn?: Warn;
 }
 
 /** How long a health check waits for `SELECT 1` before calling the database unreachable. */
@@ -18,10 +20,10 @@ const PING_TIMEOUT_MS = 2000;
  * or a lock in PostgreSQL, never this process's memory. Connects and migrates before resolving,
  * so an instance with a wrong URL or an unreachable database stops at start-up.
  */
-export async function postgresStore(url: string, { pool }: PostgresOptions): Promise<Store> {
+export async function postgresStore(url: string, { pool, warn = (message) => console.warn(message) }: PostgresOptions): Promise<Store> {
   const sql = connect(url, { max: pool });
   try {
-    await migrate(sql);
+    await migrate(sql, warn);
   } catch (error) {
     await sql.end({ timeout: 0 });
     throw error;

@@ -1,30 +1,40 @@
-import type { NewUser, User, UsersRepository } from '../store.js';
+import { createHash } from 'node:crypto';
+import type { NameLookup, NewUser, User, UsersRepository } from '../store.js';
 import { type Sql, type Tx, transaction } from './connect.js';
 import { LOCK } from './locks.js';
 
-const taken = async (sql: Sql | Tx, nameKey: string, nameSkeleton: string) => {
+const taken = async (sql: Sql | Tx, { nameKey, nameSkeleton, nameSkeletonWritten }: NameLookup) => {
   const [row] = await sql<{ taken: boolean }[]>`
-    SELECT EXISTS (SELECT 1 FROM users WHERE name_key = ${nameKey} OR name_skeleton = ${nameSkeleton}) AS taken`;
+    SELECT EXISTS (
+      SELECT 1 FROM users WHERE name_key = ${nameKey}
+        OR name_skeleton IN (${nameSkeleton}, ${nameSkeletonWritten})
+        OR name_skeleton_written IN (${nameSkeleton}, ${nameSkeletonWritten})
+    ) AS taken`;
   return row!.taken;
 };
+
+/** A skeleton's advisory lock key: the same on every instance, as the code is. */
+const lockKey = (skeleton: string) => createHash('sha256').update(skeleton).digest().readInt32BE(0);
 
 export function usersRepository(sql: Sql): UsersRepository {
   const first = async (rows: Promise<User[]>) => (await rows)[0];
   return {
     // No unique index can say "no look-alike exists" (and accounts from before the rules may share
-    // a key), so the check and the insert run under a lock on the skeleton, which every name that
-    // conflicts shares (one key means one skeleton): of concurrent inserts, on any number of
-    // instances, the first commits and the others then find its row.
+    // a key), so the check and the insert run under a lock on each of the name's skeletons: two
+    // names that collide share one (one key means one key skeleton), so of concurrent inserts, on
+    // any number of instances, the first commits and the others then find its row. The locks are
+    // taken in one order everywhere, so two names that share both wait rather than deadlock.
     insert: (user: NewUser) =>
       transaction(sql, async (tx) => {
-        await tx`SELECT pg_advisory_xact_lock(${LOCK.name}, hashtext(${user.nameSkeleton}))`;
-        if (await taken(tx, user.nameKey, user.nameSkeleton)) return false;
+        const keys = [...new Set([user.nameSkeleton, user.nameSkeletonWritten].map(lockKey))].sort((a, b) => a - b);
+        for (const key of keys) await tx`SELECT pg_advisory_xact_lock(${LOCK.name}, ${key})`;
+        if (await taken(tx, user)) return false;
         await tx`
-          INSERT INTO users (id, name, name_key, name_skeleton, password_hash, created_at)
-          VALUES (${user.id}, ${user.name}, ${user.nameKey}, ${user.nameSkeleton}, ${user.passwordHash}, ${user.createdAt})`;
+          INSERT INTO users (id, name, name_key, name_skeleton, name_skeleton_written, password_hash, created_at)
+          VALUES (${user.id}, ${user.name}, ${user.nameKey}, ${user.nameSkeleton}, ${user.nameSkeletonWritten}, ${user.passwordHash}, ${user.createdAt})`;
         return true;
       }),
-    nameTaken: (nameKey, nameSkeleton) => taken(sql, nameKey, nameSkeleton),
+    nameTaken: (name) => taken(sql, name),
     replacePasswordHash: async (id, current, next) =>
       (await sql`UPDATE users SET password_hash = ${next} WHERE id = ${id} AND password_hash = ${current}`).count === 1,
     // A flag per field: left out keeps the stored value, null clears it.

@@ -1,6 +1,6 @@
 import type { Warn } from '../store.js';
 import type { Db } from './connection.js';
-import { recomputeNameIdentities } from './name-identities.js';
+import { addWrittenSkeletons, recomputeNameIdentities } from './name-identities.js';
 
 /** SQL, or a step that needs code (and may warn the operator) for what SQL cannot compute. */
 export type Migration = string | ((db: Db, warn: Warn) => void);
@@ -94,4 +94,8 @@ export const migrations: readonly Migration[] = [
   ) STRICT, WITHOUT ROWID;
   CREATE INDEX login_clients_signed_in_at ON login_clients (signed_in_at);
   `,
+  // Contract 1.3.1: a name is also taken by an account it looks like once letter case is set
+  // aside (`CIara`, `clara`). Every account gets the skeleton of its name as written; accounts
+  // that now look alike are reported and keep signing in.
+  addWrittenSkeletons,
 ];

@@ -1,9 +1,10 @@
-// Migration 3: every account's identity key and confusable skeleton under the RFC 8265 rules.
+// Migrations 3 and 5. 3: every account's identity key and confusable skeleton under the RFC 8265 rules.
 // Names registered under the older rules keep working: their key is computed by the same
 // mappings (a name the rules would now refuse still gets one), and accounts that now share a
 // key or a skeleton are reported, never merged or refused.
 import { nameIdentity } from '../../auth/name-identity.js';
 import type { Warn } from '../store.js';
+import { type ExistingAccount, writtenSkeletons } from '../written-skeletons.js';
 import type { Db } from './connection.js';
 
 interface Account {
@@ -47,4 +48,15 @@ export function recomputeNameIdentities(db: Db, warn: Warn): void {
       }
     }
   }
+}
+
+/** Migration 5: every account's written skeleton (contract 1.3.1, see ../written-skeletons.ts). */
+export function addWrittenSkeletons(db: Db, warn: Warn): void {
+  db.exec(`
+    ALTER TABLE users ADD COLUMN name_skeleton_written TEXT NOT NULL DEFAULT '';  -- UTS #39 skeleton of name, lower-cased, skeletonised again
+    CREATE INDEX users_name_skeleton_written ON users (name_skeleton_written);
+  `);
+  const accounts = db.prepare<[], ExistingAccount>('SELECT id, name FROM users ORDER BY created_at, id').all();
+  const update = db.prepare<[string, string]>('UPDATE users SET name_skeleton_written = ? WHERE id = ?');
+  for (const [id, written] of writtenSkeletons(accounts, warn)) update.run(written, id);
 }

@@ -1,4 +1,4 @@
-import type { NewUser, User, UsersRepository } from '../store.js';
+import type { NameLookup, NewUser, User, UsersRepository } from '../store.js';
 import type { Db } from './connection.js';
 import type { Sync } from './sync.js';
 
@@ -6,17 +6,22 @@ const COLUMNS = 'id, name, password_hash AS passwordHash, icon, status';
 
 export function usersRepository(db: Db): Sync<UsersRepository> {
   const insert = db.prepare<NewUser>(
-    `INSERT INTO users (id, name, name_key, name_skeleton, password_hash, created_at)
-     VALUES (@id, @name, @nameKey, @nameSkeleton, @passwordHash, @createdAt)`,
+    `INSERT INTO users (id, name, name_key, name_skeleton, name_skeleton_written, password_hash, created_at)
+     VALUES (@id, @name, @nameKey, @nameSkeleton, @nameSkeletonWritten, @passwordHash, @createdAt)`,
   );
-  const taken = db.prepare<{ nameKey: string; nameSkeleton: string }, { taken: number }>(
-    'SELECT EXISTS (SELECT 1 FROM users WHERE name_key = @nameKey OR name_skeleton = @nameSkeleton) AS taken',
+  const taken = db.prepare<NameLookup, { taken: number }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM users WHERE name_key = @nameKey
+         OR name_skeleton IN (@nameSkeleton, @nameSkeletonWritten)
+         OR name_skeleton_written IN (@nameSkeleton, @nameSkeletonWritten)
+     ) AS taken`,
   );
-  const nameTaken = (nameKey: string, nameSkeleton: string) => taken.get({ nameKey, nameSkeleton })?.taken === 1;
+  const nameTaken = ({ nameKey, nameSkeleton, nameSkeletonWritten }: NameLookup) =>
+    taken.get({ nameKey, nameSkeleton, nameSkeletonWritten })?.taken === 1;
   // No unique index can say "no look-alike exists" (and accounts from before the rules may share
   // a key), so the check and the insert are one transaction: IMMEDIATE takes the write lock
   // first, so no other connection can insert between them.
-  const insertIfFree = db.transaction((user: NewUser) => !nameTaken(user.nameKey, user.nameSkeleton) && insert.run(user).changes === 1);
+  const insertIfFree = db.transaction((user: NewUser) => !nameTaken(user) && insert.run(user).changes === 1);
   const byNameKey = db.prepare<[string], User>(`SELECT ${COLUMNS} FROM users WHERE name_key = ? ORDER BY created_at, id LIMIT 1`);
   const byId = db.prepare<[string], User>(`SELECT ${COLUMNS} FROM users WHERE id = ?`);
   const replaceHash = db.prepare<[string, string, string]>('UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?');
