@@ -4,6 +4,7 @@ import { type Contract, type Credentials, loadContract } from '../contract/index
 import { AccessLog, createLogger } from './access-log.js';
 import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';
+import { capConnections, descriptorShortfall } from './connection-caps.js';
 import { clientErrorHandler, errorBodies, errorShape } from './errors.js';
 import { createHandlers } from './handlers.js';
 import { healthState } from './health.js';
@@ -82,8 +83,11 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Without access lines Fastify holds a logger that drops everything; what the app itself logs
   // (listening, warnings, errors, shutdown) still goes to ours.
   app.log = log;
-  // Past the cap Node closes new connections at once: idle sockets cannot take every descriptor.
-  app.server.maxConnections = config.maxConnections;
+  // Past either cap a new connection is closed at once: idle sockets cannot take every
+  // descriptor, and one address cannot take every connection.
+  capConnections(app.server, config);
+  const shortfall = descriptorShortfall(config.maxConnections);
+  if (shortfall) app.log.warn(shortfall);
 
   const services = await composeServices(config, contract, options, (message, details) => app.log.warn(details, message));
   app.decorate('sweepExpiredSessions', services.sweepExpiredSessions);

@@ -55,6 +55,8 @@ export interface Config {
   hashQueueLimit: number;
   /** AZUMA_MAX_CONNECTIONS: open connections at once; past it new ones are closed at once. */
   maxConnections: number;
+  /** AZUMA_MAX_CONNECTIONS_PER_ADDRESS: open connections at once from one peer address (IPv6: its /64), trusted proxies aside; past it new ones are closed at once. */
+  maxConnectionsPerAddress: number;
   /** AZUMA_IDLE_TIMEOUT: seconds a connection may send nothing (before, during or between requests). */
   idleTimeoutSeconds: number;
   /** AZUMA_HEADERS_TIMEOUT: seconds a client has to send a request's headers. */
@@ -212,6 +214,24 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
       `AZUMA_LOGIN_FAILURES_PER_ACCOUNT (${loginFailuresPerAccount}) must be at least AZUMA_LOGIN_FAILURES_PER_CLIENT (${loginFailuresPerClient}), or 0`,
     );
   }
+  // Room for the long-lived connections realtime chat holds open (one or more per signed-in
+  // client): the process needs an open-file limit above it, which app.ts checks at start-up.
+  const maxConnections = integer(env, 'AZUMA_MAX_CONNECTIONS', 10_000, 1, 1_000_000);
+  // Enough for a household or an office behind one address with a few tabs each; far enough
+  // under the global cap that one address cannot hold every connection the server will take, and
+  // so a fraction of a lowered global cap unless set.
+  const maxConnectionsPerAddress = integer(
+    env,
+    'AZUMA_MAX_CONNECTIONS_PER_ADDRESS',
+    Math.max(1, Math.min(256, Math.floor(maxConnections / 8))),
+    1,
+    1_000_000,
+  );
+  if (maxConnectionsPerAddress > maxConnections) {
+    throw new ConfigError(
+      `AZUMA_MAX_CONNECTIONS_PER_ADDRESS (${maxConnectionsPerAddress}) must be at most AZUMA_MAX_CONNECTIONS (${maxConnections})`,
+    );
+  }
   return Object.freeze({
     demo: flags.demo,
     host,
@@ -239,8 +259,8 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     accessLog: boolean(env, 'AZUMA_ACCESS_LOG', false),
     hashConcurrency: integer(env, 'AZUMA_HASH_CONCURRENCY', availableParallelism(), 1, 64),
     hashQueueLimit: integer(env, 'AZUMA_HASH_QUEUE', 128, 0, 100_000),
-    // Well under a default open-file limit of 1024, so idle sockets cannot starve the database of descriptors.
-    maxConnections: integer(env, 'AZUMA_MAX_CONNECTIONS', 512, 1, 1_000_000),
+    maxConnections,
+    maxConnectionsPerAddress,
     idleTimeoutSeconds: integer(env, 'AZUMA_IDLE_TIMEOUT', 10, 1, 3600),
     headersTimeoutSeconds: integer(env, 'AZUMA_HEADERS_TIMEOUT', 10, 1, 3600),
     requestTimeoutSeconds: integer(env, 'AZUMA_REQUEST_TIMEOUT', 30, 1, 3600),
