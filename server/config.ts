@@ -51,13 +51,13 @@ export interface Config {
   accessLog: boolean;
   /** AZUMA_HASH_CONCURRENCY: password hashes computed at once (each takes ~16 MiB). */
   hashConcurrency: number;
-  /** AZUMA_HASH_QUEUE: hashes allowed to wait; beyond it the server answers 503. */
+  /** AZUMA_HASH_QUEUE: hashes allowed to wait; beyond it, or past half the idle timeout waiting, the server answers 503. */
   hashQueueLimit: number;
   /** AZUMA_MAX_CONNECTIONS: open connections at once; past it new ones are closed at once. */
   maxConnections: number;
   /** AZUMA_MAX_CONNECTIONS_PER_ADDRESS: open connections at once from one peer address (IPv6: its /64), trusted proxies aside; past it new ones are closed at once. */
   maxConnectionsPerAddress: number;
-  /** AZUMA_IDLE_TIMEOUT: seconds a connection may send nothing (before, during or between requests). */
+  /** AZUMA_IDLE_TIMEOUT: seconds a connection may send nothing (before or between requests, or while one arrives; not while it waits for its answer). */
   idleTimeoutSeconds: number;
   /** AZUMA_HEADERS_TIMEOUT: seconds a client has to send a request's headers. */
   headersTimeoutSeconds: number;

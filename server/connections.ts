@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:net';
+import type { ServerResponse } from 'node:http';
+import type { Server, Socket } from 'node:net';
 import proxyAddr from '@fastify/proxy-addr';
 import { clientKey } from './auth/client-address.js';
 
@@ -45,6 +46,25 @@ export function capConnections(server: Server, caps: ConnectionCaps): void {
       if (left > 0) open.set(key, left);
       else open.delete(key);
     });
+  });
+}
+
+/**
+ * AZUMA_IDLE_TIMEOUT closes a socket that sends nothing for that long, and Node counts the wait for
+ * an answer as such silence: a request waiting its turn to hash (or on a slow database) would lose
+ * its connection with no answer at all. A client whose request has fully arrived is not idle, it
+ * waits for us: its socket is spared until the answer is written, which restarts the count. Every
+ * other silent socket is closed, as Node would (a request still arriving, or none at all). The
+ * check runs only when a socket's timer fires, so it costs answered requests nothing.
+ */
+export function spareAnsweringSockets(server: Server): void {
+  // Listening at all takes over Node's own reaction, which is to close the socket.
+  server.on('timeout', (socket: Socket) => {
+    // The response a socket is writing: node:http's own link (set since its first release), as no
+    // public property leads from a socket to its request.
+    const response = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+    if (response && !response.writableEnded && response.req.complete) return;
+    socket.destroy();
   });
 }
 
