@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { scryptOnThread } from './hash-threads.js';
+import { prepareHashThreads, scryptOnThread } from './hash-threads.js';
 
 /** scrypt cost, as in the PHC string: N = 2^ln. */
 export interface ScryptParams {
@@ -115,6 +115,8 @@ export interface HasherOptions {
 }
 
 export function passwordHasher(options: HasherOptions): PasswordHasher {
+  // Now, as the server is built: a thread's code missing later must not turn sign-ins into 500s.
+  prepareHashThreads();
   const limited = limiter(options.concurrency, options.queueLimit, options.maxWaitMs);
   const dummy = { params: options.params, salt: randomBytes(SALT_LENGTH), key: randomBytes(KEY_LENGTH) };
 
