@@ -13,7 +13,8 @@ afterEach(async () => {
   server = undefined;
 });
 
-type Outcome = { status: number; retryAfter?: string; body: string } | { error: string };
+type Answer = { status: number; retryAfter?: string; body: string };
+type Outcome = Answer | { error: string };
 
 /** POST /api/register on a connection of its own: the answer, or how the connection failed. */
 function register(url: string, name: string): Promise<Outcome> {
@@ -45,7 +46,7 @@ describe('the hashing queue against the idle timeout', () => {
 
     const unanswered = outcomes.filter((outcome) => 'error' in outcome);
     expect(unanswered).toEqual([]);
-    const answers = outcomes.filter((outcome) => !('error' in outcome));
+    const answers = outcomes.filter((outcome): outcome is Answer => !('error' in outcome));
     expect(answers.filter((answer) => answer.status !== 200 && answer.status !== 503)).toEqual([]);
     const busy = answers.filter((answer) => answer.status === 503);
     for (const answer of busy) {
