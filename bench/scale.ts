@@ -123,7 +123,7 @@ async function main(): Promise<void> {
         // Room for the largest connection run and the load generator's reconnects.
         AZUMA_MAX_CONNECTIONS: String(Math.max(...CONNECTIONS) * 2 + 64),
         // Every socket of the load generator comes from one address.
-        AZUMA_MAX_CONNECTIONS_PER_ADDRESS: String(Math.max(...CONNECTIONS) * 2 + 64),
+        AZUMA_MAX_CONNECTIONS_PER_IP: String(Math.max(...CONNECTIONS) * 2 + 64),
       };
       // One log per process: spawnServer reads the first "listening at" line of its file.
       const logFile = (name: string) => join(temp, `${name}-${accounts}.log`);

@@ -55,8 +55,8 @@ export interface Config {
   hashQueueLimit: number;
   /** AZUMA_MAX_CONNECTIONS: open connections at once; past it new ones are closed at once. */
   maxConnections: number;
-  /** AZUMA_MAX_CONNECTIONS_PER_ADDRESS: open connections at once from one peer address (IPv6: its /64), trusted proxies aside; past it new ones are closed at once. */
-  maxConnectionsPerAddress: number;
+  /** AZUMA_MAX_CONNECTIONS_PER_IP: open connections at once from one peer address (IPv6: its /64), trusted proxies aside; past it new ones are closed at once. */
+  maxConnectionsPerIp: number;
   /** AZUMA_IDLE_TIMEOUT: seconds a connection may send nothing (before or between requests, or while one arrives; not while it waits for its answer). */
   idleTimeoutSeconds: number;
   /** AZUMA_HEADERS_TIMEOUT: seconds a client has to send a request's headers. */
@@ -220,16 +220,16 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
   // Enough for a household or an office behind one address with a few tabs each; far enough
   // under the global cap that one address cannot hold every connection the server will take, and
   // so a fraction of a lowered global cap unless set.
-  const maxConnectionsPerAddress = integer(
+  const maxConnectionsPerIp = integer(
     env,
-    'AZUMA_MAX_CONNECTIONS_PER_ADDRESS',
+    'AZUMA_MAX_CONNECTIONS_PER_IP',
     Math.max(1, Math.min(256, Math.floor(maxConnections / 8))),
     1,
     1_000_000,
   );
-  if (maxConnectionsPerAddress > maxConnections) {
+  if (maxConnectionsPerIp > maxConnections) {
     throw new ConfigError(
-      `AZUMA_MAX_CONNECTIONS_PER_ADDRESS (${maxConnectionsPerAddress}) must be at most AZUMA_MAX_CONNECTIONS (${maxConnections})`,
+      `AZUMA_MAX_CONNECTIONS_PER_IP (${maxConnectionsPerIp}) must be at most AZUMA_MAX_CONNECTIONS (${maxConnections})`,
     );
   }
   return Object.freeze({
@@ -260,7 +260,7 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     hashConcurrency: integer(env, 'AZUMA_HASH_CONCURRENCY', availableParallelism(), 1, 64),
     hashQueueLimit: integer(env, 'AZUMA_HASH_QUEUE', 128, 0, 100_000),
     maxConnections,
-    maxConnectionsPerAddress,
+    maxConnectionsPerIp,
     idleTimeoutSeconds: integer(env, 'AZUMA_IDLE_TIMEOUT', 10, 1, 3600),
     headersTimeoutSeconds: integer(env, 'AZUMA_HEADERS_TIMEOUT', 10, 1, 3600),
     requestTimeoutSeconds: integer(env, 'AZUMA_REQUEST_TIMEOUT', 30, 1, 3600),

@@ -7,8 +7,8 @@ import { clientKey } from './auth/client-address.js';
 export interface ConnectionCaps {
   /** AZUMA_MAX_CONNECTIONS: open connections at once, from everywhere. */
   maxConnections: number;
-  /** AZUMA_MAX_CONNECTIONS_PER_ADDRESS: open connections at once from one address (IPv6: one /64). */
-  maxConnectionsPerAddress: number;
+  /** AZUMA_MAX_CONNECTIONS_PER_IP: open connections at once from one address (IPv6: one /64). */
+  maxConnectionsPerIp: number;
   /** AZUMA_TRUST_PROXY: a trusted proxy speaks for many clients, so its connections count only towards the global cap. */
   trustProxy: boolean | string;
 }
@@ -36,7 +36,7 @@ export function capConnections(server: Server, caps: ConnectionCaps): void {
     if (address === undefined || trusted(address, 0)) return;
     const key = clientKey(address);
     const count = open.get(key) ?? 0;
-    if (count >= caps.maxConnectionsPerAddress) {
+    if (count >= caps.maxConnectionsPerIp) {
       socket.destroy();
       return;
     }

@@ -56,7 +56,7 @@ async function holdSlowConnections(running: RunningServer, count: number, onClos
 
 describe('connections per address', () => {
   it('when one address holds more slow connections than the server takes in all, then another address still gets 200 every time', async () => {
-    server = await startServer({ maxConnections: 10, maxConnectionsPerAddress: 4 });
+    server = await startServer({ maxConnections: 10, maxConnectionsPerIp: 4 });
     await holdSlowConnections(server, 30);
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push(await getFrom(server.url, '127.0.0.2'));
@@ -64,7 +64,7 @@ describe('connections per address', () => {
   });
 
   it('when an address is at its cap, then each connection past it is closed at once, and so is its next request', async () => {
-    server = await startServer({ maxConnections: 100, maxConnectionsPerAddress: 4 });
+    server = await startServer({ maxConnections: 100, maxConnectionsPerIp: 4 });
     let closedCount = 0;
     let eightClosed!: () => void;
     const closed = new Promise<void>((resolve) => (eightClosed = resolve));
@@ -78,7 +78,7 @@ describe('connections per address', () => {
     expect(await getFrom(server.url, '127.0.0.2')).toBe(200);
   });
   it('when the address is a trusted proxy, then it speaks for many clients and only the global cap applies to it', async () => {
-    server = await startServer({ maxConnections: 100, maxConnectionsPerAddress: 2, trustProxy: '127.0.0.1' });
+    server = await startServer({ maxConnections: 100, maxConnectionsPerIp: 2, trustProxy: '127.0.0.1' });
     await holdSlowConnections(server, 6);
     expect(sockets.filter((socket) => socket.destroyed)).toHaveLength(0);
     expect(await getFrom(server.url, '127.0.0.1')).toBe(200);
@@ -86,21 +86,19 @@ describe('connections per address', () => {
 });
 
 describe('the connection settings', () => {
-  it('when AZUMA_MAX_CONNECTIONS_PER_ADDRESS is unset, then it is well under the global cap, which leaves room for thousands of long-lived connections', () => {
+  it('when AZUMA_MAX_CONNECTIONS_PER_IP is unset, then it is well under the global cap, which leaves room for thousands of long-lived connections', () => {
     const config = loadConfig({});
     expect(config.maxConnections).toBeGreaterThanOrEqual(4096);
-    expect(config.maxConnectionsPerAddress).toBeLessThanOrEqual(config.maxConnections / 16);
+    expect(config.maxConnectionsPerIp).toBeLessThanOrEqual(config.maxConnections / 16);
   });
 
-  it('when AZUMA_MAX_CONNECTIONS_PER_ADDRESS exceeds AZUMA_MAX_CONNECTIONS or is no number, then start-up stops naming it', () => {
-    expect(() => loadConfig({ AZUMA_MAX_CONNECTIONS: '100', AZUMA_MAX_CONNECTIONS_PER_ADDRESS: '101' })).toThrow(
-      /AZUMA_MAX_CONNECTIONS_PER_ADDRESS/,
-    );
-    expect(() => loadConfig({ AZUMA_MAX_CONNECTIONS_PER_ADDRESS: 'many' })).toThrow(ConfigError);
-    expect(loadConfig({ AZUMA_MAX_CONNECTIONS: '100', AZUMA_MAX_CONNECTIONS_PER_ADDRESS: '100' }).maxConnectionsPerAddress).toBe(100);
+  it('when AZUMA_MAX_CONNECTIONS_PER_IP exceeds AZUMA_MAX_CONNECTIONS or is no number, then start-up stops naming it', () => {
+    expect(() => loadConfig({ AZUMA_MAX_CONNECTIONS: '100', AZUMA_MAX_CONNECTIONS_PER_IP: '101' })).toThrow(/AZUMA_MAX_CONNECTIONS_PER_IP/);
+    expect(() => loadConfig({ AZUMA_MAX_CONNECTIONS_PER_IP: 'many' })).toThrow(ConfigError);
+    expect(loadConfig({ AZUMA_MAX_CONNECTIONS: '100', AZUMA_MAX_CONNECTIONS_PER_IP: '100' }).maxConnectionsPerIp).toBe(100);
     // Lowering the global cap alone keeps the per-address one under it.
     const lowered = loadConfig({ AZUMA_MAX_CONNECTIONS: '100' });
-    expect(lowered.maxConnectionsPerAddress).toBeLessThan(lowered.maxConnections);
+    expect(lowered.maxConnectionsPerIp).toBeLessThan(lowered.maxConnections);
   });
 
   it('when the open-file limit cannot carry the connection cap, then the operator is told which limit to raise', () => {
