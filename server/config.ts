@@ -217,13 +217,14 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
   // Room for the long-lived connections realtime chat holds open (one or more per signed-in
   // client): the process needs an open-file limit above it, which app.ts checks at start-up.
   const maxConnections = integer(env, 'AZUMA_MAX_CONNECTIONS', 10_000, 1, 1_000_000);
-  // Enough for a household or an office behind one address with a few tabs each; far enough
-  // under the global cap that one address cannot hold every connection the server will take, and
-  // so a fraction of a lowered global cap unless set.
+  // Enough for an office behind one address with a few tabs each, or a burst of requests from one
+  // client that each want an answer rather than a closed connection; far enough under the global
+  // cap that one address cannot hold every connection the server will take, and so a fraction of
+  // a lowered global cap unless set.
   const maxConnectionsPerIp = integer(
     env,
     'AZUMA_MAX_CONNECTIONS_PER_IP',
-    Math.max(1, Math.min(256, Math.floor(maxConnections / 8))),
+    Math.max(1, Math.min(1024, Math.floor(maxConnections / 8))),
     1,
     1_000_000,
   );

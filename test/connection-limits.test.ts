@@ -89,7 +89,7 @@ describe('the connection settings', () => {
   it('when AZUMA_MAX_CONNECTIONS_PER_IP is unset, then it is well under the global cap, which leaves room for thousands of long-lived connections', () => {
     const config = loadConfig({});
     expect(config.maxConnections).toBeGreaterThanOrEqual(4096);
-    expect(config.maxConnectionsPerIp).toBeLessThanOrEqual(config.maxConnections / 16);
+    expect(config.maxConnectionsPerIp).toBeLessThanOrEqual(config.maxConnections / 8);
   });
 
   it('when AZUMA_MAX_CONNECTIONS_PER_IP exceeds AZUMA_MAX_CONNECTIONS or is no number, then start-up stops naming it', () => {
