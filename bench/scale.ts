@@ -122,6 +122,8 @@ async function main(): Promise<void> {
         AZUMA_LOG_LEVEL: 'info',
         // Room for the largest connection run and the load generator's reconnects.
         AZUMA_MAX_CONNECTIONS: String(Math.max(...CONNECTIONS) * 2 + 64),
+        // Every socket of the load generator comes from one address.
+        AZUMA_MAX_CONNECTIONS_PER_IP: String(Math.max(...CONNECTIONS) * 2 + 64),
       };
       // One log per process: spawnServer reads the first "listening at" line of its file.
       const logFile = (name: string) => join(temp, `${name}-${accounts}.log`);

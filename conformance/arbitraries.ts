@@ -192,3 +192,81 @@ export function pathFor(contract: Contract, op: Operation, seed: number): string
     return path.replace(`{${name}}`, encodeURIComponent(String(value)));
   }, op.path);
 }
+
+/**
+ * A JSON text nested deep or spread wide, as a plan (what a counterexample prints) rather than the
+ * text itself, which fills the body limit. `field` puts it under one property of an object.
+ */
+export interface NestingPlan {
+  shape: 'deep' | 'wide array' | 'wide object';
+  /** deep: what each level opens with; wide: the element repeated. */
+  unit: string;
+  /** Levels, or elements. */
+  count: number;
+  /** The property holding it, or none: the whole body. */
+  field?: string;
+}
+
+/** Each level of a deep text: how it opens, how it closes, and what the innermost holds. */
+const LEVELS: Record<string, { close: string; inner: string }> = {
+  '[': { close: ']', inner: '' },
+  '{"a":': { close: '}', inner: '1' },
+  '[{"a":': { close: '}]', inner: '1' },
+  '{"a":[': { close: ']}', inner: '' },
+};
+const ELEMENTS = ['[]', '{}', '1', '"x"', '[[[[]]]]', '{"a":{"b":{}}}'];
+
+/** The JSON text of a plan. Every byte is ASCII, so its length is its size in bytes. */
+export function nestedText({ shape, unit, count, field }: NestingPlan): string {
+  let inner: string;
+  if (shape === 'deep') {
+    const { close, inner: innermost } = LEVELS[unit]!;
+    inner = `${unit.repeat(count)}${innermost}${close.repeat(count)}`;
+  } else if (shape === 'wide object') {
+    inner = `{${Array.from({ length: count }, (_, i) => `"k${i}":${unit}`).join(',')}}`;
+  } else {
+    inner = `[${Array(count).fill(unit).join(',')}]`;
+  }
+  return field === undefined ? inner : `{${JSON.stringify(field)}:${inner}}`;
+}
+
+/** The plan with the most units whose text fits in `limitBytes`, scaled down by `fill`. */
+function fit(limitBytes: number, plan: Omit<NestingPlan, 'count'>, fill = 1): NestingPlan {
+  let [fits, over] = [1, limitBytes + 1];
+  while (over - fits > 1) {
+    const count = Math.floor((fits + over) / 2);
+    if (nestedText({ ...plan, count }).length <= limitBytes) fits = count;
+    else over = count;
+  }
+  return { ...plan, count: Math.max(1, Math.floor(fits * fill)) };
+}
+
+/** The deepest text of each kind, in a body's first field and as the whole body, and the widest ones. */
+export function extremeNestings(limitBytes: number, fields: readonly string[]): NestingPlan[] {
+  const at = fields[0] === undefined ? [{}] : [{}, { field: fields[0] }];
+  return [
+    ...Object.keys(LEVELS).flatMap((unit) => at.map((where) => fit(limitBytes, { shape: 'deep', unit, ...where }))),
+    fit(limitBytes, { shape: 'wide array', unit: '[]' }),
+    fit(limitBytes, { shape: 'wide object', unit: '{}' }),
+  ];
+}
+
+/**
+ * Plans of JSON texts as deep or as wide as a body of `limitBytes` can hold (and shallower and
+ * narrower ones): a server that walks a body by recursion overflows its stack on the deep ones,
+ * one that does per-key work without bound spends it on the wide ones. `fields` are the
+ * properties a body may put them under (the request schema's), besides the whole body.
+ */
+export function nestedBody(limitBytes: number, fields: readonly string[]): fc.Arbitrary<NestingPlan> {
+  const field = fc.option(fc.constantFrom(...(fields.length > 0 ? fields : ['a'])), { nil: undefined });
+  // Most cases fill the limit, where a stack gives out; some are smaller.
+  const share = fc.oneof(
+    { weight: 3, arbitrary: fc.constant(1) },
+    { weight: 1, arbitrary: fc.integer({ min: 1, max: 99 }).map((n) => n / 100) },
+  );
+  const plan = (shape: NestingPlan['shape'], units: readonly string[]): fc.Arbitrary<NestingPlan> =>
+    fc
+      .tuple(fc.constantFrom(...units), field, share)
+      .map(([unit, at, fill]) => fit(limitBytes, { shape, unit, ...(at === undefined ? {} : { field: at }) }, fill));
+  return fc.oneof(plan('deep', Object.keys(LEVELS)), plan('wide array', ELEMENTS), plan('wide object', ELEMENTS));
+}

@@ -4,6 +4,7 @@ import { type Contract, type Credentials, loadContract } from '../contract/index
 import { AccessLog, createLogger } from './access-log.js';
 import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';
+import { capConnections, descriptorShortfall, spareAnsweringSockets } from './connections.js';
 import { clientErrorHandler, errorBodies, errorShape } from './errors.js';
 import { createHandlers } from './handlers.js';
 import { healthState } from './health.js';
@@ -72,7 +73,8 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     return503OnClosing: false,
     // Tokens are short: the contract's header limit is plenty, and bounds what each request holds.
     http: { maxHeaderSize, headersTimeout: config.headersTimeoutSeconds * 1000, connectionsCheckingInterval: 1000 },
-    // A socket that sends nothing this long is closed, whether before, during or between requests.
+    // A socket that sends nothing this long is closed, before or between requests or while one
+    // arrives; one whose request waits for its answer is spared (connections.ts).
     connectionTimeout: config.idleTimeoutSeconds * 1000,
     keepAliveTimeout: config.idleTimeoutSeconds * 1000,
     requestTimeout: config.requestTimeoutSeconds * 1000,
@@ -82,8 +84,12 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
   // Without access lines Fastify holds a logger that drops everything; what the app itself logs
   // (listening, warnings, errors, shutdown) still goes to ours.
   app.log = log;
-  // Past the cap Node closes new connections at once: idle sockets cannot take every descriptor.
-  app.server.maxConnections = config.maxConnections;
+  // Past either cap a new connection is closed at once: idle sockets cannot take every
+  // descriptor, and one address cannot take every connection.
+  capConnections(app.server, config);
+  spareAnsweringSockets(app.server);
+  const shortfall = descriptorShortfall(config.maxConnections);
+  if (shortfall) app.log.warn(shortfall);
 
   const services = await composeServices(config, contract, options, (message, details) => app.log.warn(details, message));
   app.decorate('sweepExpiredSessions', services.sweepExpiredSessions);

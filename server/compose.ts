@@ -77,6 +77,9 @@ export async function composeServices(config: Config, contract: Contract, option
     params: options.scrypt ?? OWASP_SCRYPT,
     concurrency: config.hashConcurrency,
     queueLimit: config.hashQueueLimit,
+    // A client waits in silence for its answer: a queued hash that cannot start within half the
+    // idle timeout is refused (503) while the other half is left for the hash and the write.
+    maxWaitMs: (config.idleTimeoutSeconds * 1000) / 2,
   });
   const sweepFailed = (error: unknown) =>
     warn?.('the sweep of expired rows failed; it runs again at its next interval', {

@@ -51,11 +51,13 @@ export interface Config {
   accessLog: boolean;
   /** AZUMA_HASH_CONCURRENCY: password hashes computed at once (each takes ~16 MiB). */
   hashConcurrency: number;
-  /** AZUMA_HASH_QUEUE: hashes allowed to wait; beyond it the server answers 503. */
+  /** AZUMA_HASH_QUEUE: hashes allowed to wait; beyond it, or past half the idle timeout waiting, the server answers 503. */
   hashQueueLimit: number;
   /** AZUMA_MAX_CONNECTIONS: open connections at once; past it new ones are closed at once. */
   maxConnections: number;
-  /** AZUMA_IDLE_TIMEOUT: seconds a connection may send nothing (before, during or between requests). */
+  /** AZUMA_MAX_CONNECTIONS_PER_IP: open connections at once from one peer address (IPv6: its /64), trusted proxies aside; past it new ones are closed at once. */
+  maxConnectionsPerIp: number;
+  /** AZUMA_IDLE_TIMEOUT: seconds a connection may send nothing (before or between requests, or while one arrives; not while it waits for its answer). */
   idleTimeoutSeconds: number;
   /** AZUMA_HEADERS_TIMEOUT: seconds a client has to send a request's headers. */
   headersTimeoutSeconds: number;
@@ -212,6 +214,25 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
       `AZUMA_LOGIN_FAILURES_PER_ACCOUNT (${loginFailuresPerAccount}) must be at least AZUMA_LOGIN_FAILURES_PER_CLIENT (${loginFailuresPerClient}), or 0`,
     );
   }
+  // Room for the long-lived connections realtime chat holds open (one or more per signed-in
+  // client): the process needs an open-file limit above it, which app.ts checks at start-up.
+  const maxConnections = integer(env, 'AZUMA_MAX_CONNECTIONS', 10_000, 1, 1_000_000);
+  // Enough for an office behind one address with a few tabs each, or a burst of requests from one
+  // client that each want an answer rather than a closed connection; far enough under the global
+  // cap that one address cannot hold every connection the server will take, and so a fraction of
+  // a lowered global cap unless set.
+  const maxConnectionsPerIp = integer(
+    env,
+    'AZUMA_MAX_CONNECTIONS_PER_IP',
+    Math.max(1, Math.min(1024, Math.floor(maxConnections / 8))),
+    1,
+    1_000_000,
+  );
+  if (maxConnectionsPerIp > maxConnections) {
+    throw new ConfigError(
+      `AZUMA_MAX_CONNECTIONS_PER_IP (${maxConnectionsPerIp}) must be at most AZUMA_MAX_CONNECTIONS (${maxConnections})`,
+    );
+  }
   return Object.freeze({
     demo: flags.demo,
     host,
@@ -239,8 +260,8 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     accessLog: boolean(env, 'AZUMA_ACCESS_LOG', false),
     hashConcurrency: integer(env, 'AZUMA_HASH_CONCURRENCY', availableParallelism(), 1, 64),
     hashQueueLimit: integer(env, 'AZUMA_HASH_QUEUE', 128, 0, 100_000),
-    // Well under a default open-file limit of 1024, so idle sockets cannot starve the database of descriptors.
-    maxConnections: integer(env, 'AZUMA_MAX_CONNECTIONS', 512, 1, 1_000_000),
+    maxConnections,
+    maxConnectionsPerIp,
     idleTimeoutSeconds: integer(env, 'AZUMA_IDLE_TIMEOUT', 10, 1, 3600),
     headersTimeoutSeconds: integer(env, 'AZUMA_HEADERS_TIMEOUT', 10, 1, 3600),
     requestTimeoutSeconds: integer(env, 'AZUMA_REQUEST_TIMEOUT', 30, 1, 3600),

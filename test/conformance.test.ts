@@ -145,6 +145,21 @@ function registeredNames() {
   };
 }
 
+/** How deep the arrays and objects of a JSON text nest, strings aside. */
+function nestingDepth(text: string): number {
+  let [depth, deepest, inString] = [0, 0, false];
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '[' || c === '{') deepest = Math.max(deepest, ++depth);
+    else if (c === ']' || c === '}') depth--;
+  }
+  return deepest;
+}
+
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 
 /** Moves the `expiration` of every answer that carries a session (register, login, password change) by `ms`. */
@@ -209,6 +224,19 @@ const variants: Variant[] = [
       'validation.registerUser.malformed-json': /malformed JSON\) answered 500 .*expected 400/,
       'validation.loginUser.malformed-json': /malformed JSON\) answered 500/,
       'errors.no-5xx': /malformed JSON\) answered 500/,
+    },
+  },
+  {
+    // As a server whose body checks recurse: past some depth its stack overflows.
+    breaks: 'answers 500 to bodies nested over 1000 deep, on every operation',
+    breakage: () => ({
+      answer: (req) => (nestingDepth(req.body) > 1000 ? errorResponse(500, 'INTERNAL_SERVER_ERROR') : undefined),
+    }),
+    fails: {
+      'fuzz.registerUser.nesting': /a deep body of \d+ .*answered 500/,
+      'fuzz.logoutUser.nesting': /a deep body of \d+ .*answered 500/,
+      'fuzz.endSession.nesting': /a deep body of \d+ .*answered 500/,
+      'errors.no-5xx': /a deep body .*answered 500/,
     },
   },
   {

@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadContract } from '../contract/index.js';
 import { expectSchema, responseErrors, responseHeaderErrors } from './support/contract.js';
 import { buildTestApp, type RunningServer, startServer } from './support/server.js';
 
@@ -166,6 +167,43 @@ describe('bounds', () => {
     app = await buildTestApp({ hashConcurrency: 1, hashQueueLimit: 0 });
     const res = await app.inject({ method: 'POST', url: '/api/login', payload: { name: 'x', password: 'p'.repeat(257) } });
     expect(res.statusCode).toBe(400);
+  });
+});
+
+describe('deep and wide bodies', () => {
+  const { operations, limits } = loadContract();
+  const deepArrays = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+  const deepObjects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  // As deep and as wide as the body limit lets them be: the limit, not the server's stack, bounds them.
+  const arraysDepth = Math.floor((limits.requestBodyLimitBytes - 40) / 2);
+  const bodies = {
+    'arrays nested to the body limit in a field': `{"name":${deepArrays(arraysDepth)},"password":"correct horse"}`,
+    'objects nested to the body limit': deepObjects(Math.floor((limits.requestBodyLimitBytes - 10) / 6)),
+    'arrays nested to the body limit': deepArrays(Math.floor(limits.requestBodyLimitBytes / 2) - 1),
+    'a key set as wide as the body limit': `{${Array.from({ length: Math.floor(limits.requestBodyLimitBytes / 12) }, (_, i) => `"k${i}":[]`).join(',')}}`,
+  };
+
+  it('when any operation gets a body nested as deep or spread as wide as the body limit allows, then it answers a 4xx in the error shape, never a 5xx', async () => {
+    app = await buildTestApp();
+    const token = (await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'deep', password: 'correct horse' } })).json()
+      .token as string;
+    for (const op of operations) {
+      const url = op.path.replace(/\{[^}]+\}/g, '0123456789abcdef01234567');
+      for (const [what, payload] of Object.entries(bodies)) {
+        expect(Buffer.byteLength(payload)).toBeLessThanOrEqual(limits.requestBodyLimitBytes);
+        const res = await app.inject({
+          method: op.method as 'POST',
+          url,
+          payload,
+          headers: { 'content-type': 'application/json', 'azuma-session': token },
+        });
+        const seen = `${op.method} ${op.path} with ${what}: ${res.statusCode} ${res.body}`;
+        expect(res.statusCode, seen).toBeLessThan(500);
+        // A GET reads no body, so it may answer as usual; anything that reads one refuses this one.
+        if (res.statusCode >= 400) expectSchema('Error', res.json());
+        if (op.requestSchema) expect(res.statusCode, seen).toBe(400);
+      }
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { randomBytes, scryptSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { scryptOnThread } from '../server/auth/hash-threads.js';
-import { passwordHasher } from '../server/auth/passwords.js';
+import { HashingBusyError, OWASP_SCRYPT, passwordHasher } from '../server/auth/passwords.js';
 import { TEST_SCRYPT as CHEAP } from './support/server.js';
 
 /** Each thread of this process and its nice value (field 19 of /proc/…/stat, after the command's closing parenthesis). */
@@ -31,6 +31,16 @@ describe('password hashing threads', () => {
     await expect(scryptOnThread({ password: 'x', salt, keyLength: 32, options: { N: 3 } })).rejects.toThrow(/N|scrypt/i);
     const key = await scryptOnThread({ password: 'x', salt, keyLength: 32, options: { N: 1024 } });
     expect(key).toHaveLength(32);
+  });
+
+  it('when a queued hash cannot start within its wait, then it is refused as busy, and the queue serves on', async () => {
+    // One real-cost hash holds the only slot far longer than the wait the next one is allowed.
+    const hasher = passwordHasher({ params: OWASP_SCRYPT, concurrency: 1, queueLimit: 4, maxWaitMs: 1 });
+    const first = hasher.hash('correct horse one');
+    await expect(hasher.hash('correct horse two')).rejects.toBeInstanceOf(HashingBusyError);
+    await expect(first).resolves.toMatch(/^\$scrypt\$/);
+    // The refused one gave up its place, not a slot: the next hash starts at once.
+    await expect(hasher.hash('correct horse three')).resolves.toMatch(/^\$scrypt\$/);
   });
 
   it.runIf(process.platform === 'linux')(

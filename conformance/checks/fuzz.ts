@@ -3,9 +3,19 @@
 // and afterwards the accounts made before the fuzzing must still log in.
 import fc from 'fast-check';
 import { prepareName } from '../../contract/names.js';
-import { invalidBody, validBody } from '../arbitraries.js';
+import { extremeNestings, invalidBody, nestedBody, nestedText, pathFor, validBody } from '../arbitraries.js';
 import { isCommonPassword } from '../common-passwords.js';
-import { type Context, expectConforms, expectError, expectOk, expectStatus, oid, type Session, statusName } from '../context.js';
+import {
+  type Account,
+  type Context,
+  expectConforms,
+  expectError,
+  expectOk,
+  expectStatus,
+  oid,
+  type Session,
+  statusName,
+} from '../context.js';
 import type { Contract, Operation } from '../contract.js';
 import { CheckFailed } from '../http.js';
 import { type Check, Skipped } from '../runner.js';
@@ -23,8 +33,15 @@ async function property<T>(
   predicate: (value: T) => Promise<void>,
   runs: number,
   shrink: boolean,
+  /** Cases tried first, whatever the seed, before `runs` generated ones. */
+  examples: T[] = [],
 ): Promise<void> {
-  const details = await fc.check(fc.asyncProperty(arbitrary, predicate), { seed: ctx.seed, numRuns: runs, endOnFailure: !shrink });
+  const details = await fc.check(fc.asyncProperty(arbitrary, predicate), {
+    seed: ctx.seed,
+    numRuns: runs,
+    endOnFailure: !shrink,
+    examples: examples.map((example) => [example]),
+  });
   if (!details.failed) return;
   const error = details.errorInstance;
   const cause =
@@ -70,7 +87,55 @@ export function fuzzChecks(contract: Contract): Check[] {
     },
   });
 
+  const limit = contract.index.limits.requestBodyLimitBytes;
+  /**
+   * Every operation a body can be sent to (fetch sends none with GET or HEAD), whether it takes
+   * one or not: bodies nested deep or spread wide, within the body limit, answer 400 where a body
+   * is read and the operation's usual answer where none is, never a 5xx.
+   */
+  const nesting = (op: Operation): Check => ({
+    id: `fuzz.${op.id}.nesting`,
+    rules: op.requestSchema ? ['ERROR-7', 'ERROR-2'] : ['ERROR-7'],
+    title: `${op.method} ${op.path}: bodies nested deep or spread wide within ${limit} bytes answer ${
+      op.requestSchema ? statusName(contract, 400) : 'as without them'
+    }, never a 5xx`,
+    async run(ctx) {
+      const account = await ctx.account('nesting');
+      let token = account.session.token;
+      // Ending the session it is sent with is what logout does: the next case gets a new one.
+      const relogin = async (who: Account) => {
+        token = (await ctx.login(who, 'log in again after the session ended')).token;
+      };
+      const fields = Object.keys(op.requestSchema ? (contract.resolve(op.requestSchema).properties ?? {}) : {});
+      const endsSession = op.id === 'logoutUser';
+      await property(
+        ctx,
+        nestedBody(limit, fields),
+        async (plan) => {
+          const ex = await ctx.http.send({
+            method: op.method,
+            path: pathFor(contract, op, ctx.seed),
+            label: `fuzz: a ${plan.shape} body of ${plan.count} × ${plan.unit}${plan.field ? ` in ${plan.field}` : ''}`,
+            body: nestedText(plan),
+            contentType: 'application/json',
+            ...(op.security.length > 0 ? { auth: { header: token } } : {}),
+          });
+          if (ex.status >= 500) throw new CheckFailed(`${ex.label} answered ${ex.status}: ${ex.text.slice(0, 120)}`);
+          if (op.requestSchema) expectError(ex, 400, contract);
+          else expectConforms(ex);
+          if (endsSession && ex.status < 300) await relogin(account);
+        },
+        endsSession ? hashingRuns(ctx) : ctx.runs,
+        false,
+        // Whatever the seed, the deepest body of each kind, and the widest, are sent.
+        extremeNestings(limit, fields),
+      );
+    },
+  });
+  const takingBodies = contract.operations.filter((op) => op.method !== 'GET' && op.method !== 'HEAD');
+
   return [
+    ...takingBodies.map(nesting),
     {
       id: 'fuzz.registerUser.valid',
       rules: ['ACCOUNT-1', 'ACCOUNT-3', 'ACCOUNT-4'],

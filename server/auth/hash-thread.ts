@@ -1,6 +1,7 @@
 // One hashing thread. It asks the OS for the lowest CPU priority (nice 19; on Linux the nice value
 // belongs to the thread, not the process): while hashes saturate the cores, the event loop that
 // answers every other request is scheduled first, and a hash takes the CPU time left over.
+// It is started from a copy in memory (preloadThread, threads.ts): it imports Node's modules and types only.
 import { scryptSync } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';

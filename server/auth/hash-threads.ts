@@ -1,9 +1,10 @@
 // The threads that run scrypt (hash-thread.ts), shared by the process like libuv's pool they
 // replace: a thread is started when a hash finds none idle, and an idle one keeps nothing alive.
+// Its code is read when the server is built, not when the first thread starts (prepareHashThreads).
 // How many hash at once is the caller's to bound (passwords.ts), and so is how many threads exist.
 import type { ScryptOptions } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
-import { startThread } from '../threads.js';
+import { preloadThread } from '../threads.js';
 
 export interface HashJob {
   password: string;
@@ -16,8 +17,19 @@ export type HashReply = { key: Uint8Array } | { error: string };
 
 const idle = new Set<Worker>();
 
+let startFromMemory: (() => Worker) | undefined;
+
+/**
+ * Reads the hashing thread's code, once: the server calls it as it is built (passwordHasher), so
+ * a hash started later needs nothing from disk (see preloadThread).
+ */
+export function prepareHashThreads(): void {
+  startFromMemory ??= preloadThread(import.meta.url, './hash-thread');
+}
+
 function startHashThread(): Worker {
-  const worker = startThread(import.meta.url, './hash-thread');
+  prepareHashThreads();
+  const worker = startFromMemory!();
   // A thread that died while idle must not be handed the next hash, which nothing would answer.
   worker.once('exit', () => idle.delete(worker));
   worker.unref();

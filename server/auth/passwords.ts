@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { scryptOnThread } from './hash-threads.js';
+import { prepareHashThreads, scryptOnThread } from './hash-threads.js';
 
 /** scrypt cost, as in the PHC string: N = 2^ln. */
 export interface ScryptParams {
@@ -60,29 +60,64 @@ function decode(stored: string): { params: ScryptParams; salt: Buffer; key: Buff
 /**
  * A semaphore in front of scrypt: at most `concurrency` hashes run and `queueLimit` wait; past
  * that, work is refused at once (HashingBusyError → 503) instead of piling up memory and latency.
+ * A hash that has waited `maxWaitMs` without starting is refused too: a queue long enough to
+ * outlast the wait would otherwise hold its last requests for as long as the queue takes, while
+ * their clients, told nothing, give up or are cut off. Refused, they learn to retry.
  */
-function limiter(concurrency: number, queueLimit: number) {
+function limiter(concurrency: number, queueLimit: number, maxWaitMs: number | undefined) {
   let running = 0;
-  const waiting: Array<() => void> = [];
+  // Insertion-ordered, so the oldest starts first, and one that gives up leaves in constant time.
+  const waiting = new Set<() => void>();
+  const start = () =>
+    new Promise<void>((resolve, reject) => {
+      const started = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer =
+        maxWaitMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              waiting.delete(started);
+              reject(new HashingBusyError('a password hash waited too long to start'));
+            }, maxWaitMs);
+      waiting.add(started);
+    });
   return async function limited<T>(work: () => Promise<T>): Promise<T> {
     if (running >= concurrency) {
-      if (waiting.length >= queueLimit) throw new HashingBusyError('password hashing queue is full');
-      await new Promise<void>((resolve) => waiting.push(resolve));
+      if (waiting.size >= queueLimit) throw new HashingBusyError('password hashing queue is full');
+      // The slot it takes is handed over by the hash that finishes (below): `running` stays as is.
+      await start();
     } else {
       running++;
     }
     try {
       return await work();
     } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
+      const next = waiting.values().next();
+      if (next.done) running--;
+      else {
+        waiting.delete(next.value);
+        next.value();
+      }
     }
   };
 }
 
-export function passwordHasher(options: { params: ScryptParams; concurrency: number; queueLimit: number }): PasswordHasher {
-  const limited = limiter(options.concurrency, options.queueLimit);
+export interface HasherOptions {
+  params: ScryptParams;
+  /** AZUMA_HASH_CONCURRENCY. */
+  concurrency: number;
+  /** AZUMA_HASH_QUEUE. */
+  queueLimit: number;
+  /** How long a hash may wait for its turn before it is refused (503); unset, as long as the queue takes. */
+  maxWaitMs?: number;
+}
+
+export function passwordHasher(options: HasherOptions): PasswordHasher {
+  // Now, as the server is built: a thread's code missing later must not turn sign-ins into 500s.
+  prepareHashThreads();
+  const limited = limiter(options.concurrency, options.queueLimit, options.maxWaitMs);
   const dummy = { params: options.params, salt: randomBytes(SALT_LENGTH), key: randomBytes(KEY_LENGTH) };
 
   const check = async (password: string, params: ScryptParams, salt: Buffer, key: Buffer) => {

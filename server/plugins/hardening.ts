@@ -130,15 +130,24 @@ function drainBody(raw: IncomingMessage, then: () => void): void {
 // With the u flag a string is read by code points, so only a surrogate without its pair is one.
 const LONE_SURROGATE = /\p{Cs}/u;
 
-/** The path of the first string (value or key) in a JSON value that is not well-formed UTF-16, if any. */
+/**
+ * The path of a string (value or key) in a JSON value that is not well-formed UTF-16, if
+ * any. It walks with a stack of its own, not by recursion: a body may nest as deep as the body
+ * limit allows, far deeper than the call stack, and no body may make the server fail.
+ */
 export function illFormedText(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return LONE_SURROGATE.test(value) ? path : undefined;
   if (typeof value !== 'object' || value === null) return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    const at = `${path}/${key}`;
-    if (LONE_SURROGATE.test(key)) return at;
-    const found = illFormedText(item, at);
-    if (found) return found;
+  const pending: Array<[object, string]> = [[value, path]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [node, at] = next;
+    for (const key of Object.keys(node)) {
+      const item: unknown = (node as Record<string, unknown>)[key];
+      if (LONE_SURROGATE.test(key)) return `${at}/${key}`;
+      if (typeof item === 'string') {
+        if (LONE_SURROGATE.test(item)) return `${at}/${key}`;
+      } else if (typeof item === 'object' && item !== null) pending.push([item, `${at}/${key}`]);
+    }
   }
   return undefined;
 }
