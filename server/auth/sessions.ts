@@ -91,7 +91,10 @@ export function sessionService(repo: SessionsRepository, rules: SessionRules, no
         rotationSalt: newRotationSalt(),
       });
       if (!stored) return undefined;
-      return { ...authenticated, successor: { token: successor, expiresAt: stored.expiresAt } };
+      // Refreshed twice over by concurrent requests: the token's successor is gone too, and the
+      // client holds the newer tokens those requests answered.
+      if (!stored.successor) return authenticated;
+      return { ...authenticated, successor: { token: successor, expiresAt: stored.successor.expiresAt } };
     },
 
     list: (userId) => repo.listLive(userId, now()),
