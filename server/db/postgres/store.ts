@@ -1,5 +1,5 @@
 import { type Store, StoreUnavailableError } from '../store.js';
-import { connect, reportingUnreachable, storeError } from './connect.js';
+import { connect, reportingUnreachable, STEP_TIMEOUT_MS, storeError } from './connect.js';
 import { loginAttemptsRepository } from './login-attempts.js';
 import { migrate } from './migrations.js';
 import { sessionsRepository } from './sessions.js';
@@ -8,6 +8,8 @@ import { usersRepository } from './users.js';
 export interface PostgresOptions {
   /** Connections this instance holds at most (AZUMA_DB_POOL). */
   pool: number;
+  /** How long one step may wait for the database; STEP_TIMEOUT_MS unless a test needs another. */
+  stepTimeoutMs?: number;
 }
 
 /** How long a health check waits for `SELECT 1` before calling the database unreachable. */
@@ -18,7 +20,7 @@ const PING_TIMEOUT_MS = 2000;
  * or a lock in PostgreSQL, never this process's memory. Connects and migrates before resolving,
  * so an instance with a wrong URL or an unreachable database stops at start-up.
  */
-export async function postgresStore(url: string, { pool }: PostgresOptions): Promise<Store> {
+export async function postgresStore(url: string, { pool, stepTimeoutMs = STEP_TIMEOUT_MS }: PostgresOptions): Promise<Store> {
   const sql = connect(url, { max: pool });
   try {
     await migrate(sql);
@@ -28,9 +30,9 @@ export async function postgresStore(url: string, { pool }: PostgresOptions): Pro
   }
   return {
     engine: 'postgres',
-    users: reportingUnreachable(usersRepository(sql)),
-    sessions: reportingUnreachable(sessionsRepository(sql)),
-    loginAttempts: reportingUnreachable(loginAttemptsRepository(sql)),
+    users: reportingUnreachable(usersRepository(sql), stepTimeoutMs),
+    sessions: reportingUnreachable(sessionsRepository(sql), stepTimeoutMs),
+    loginAttempts: reportingUnreachable(loginAttemptsRepository(sql), stepTimeoutMs),
     async ping() {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
