@@ -69,6 +69,8 @@ export interface LiveToken {
   expiresAt: number;
   /** With the token, derives its one successor. */
   rotationSalt: Buffer;
+  /** The user's password hash as the token was found live: what a password change verifies. */
+  passwordHash: string;
 }
 
 /** A live session with the expiry of its newest token, for the session list. */

@@ -2,7 +2,7 @@ import type { NewToken, SessionSummary, SessionsRepository, StoredSession } from
 import { inOrder, type Sql, type Tx, transaction } from './connect.js';
 import { LOCK } from './locks.js';
 
-type LiveRow = StoredSession & { expiresAt: number; rotationSalt: Buffer };
+type LiveRow = StoredSession & { expiresAt: number; rotationSalt: Buffer; passwordHash: string };
 
 const insertToken = (tx: Tx, sessionId: string, token: NewToken) => tx`
   INSERT INTO session_tokens (token_hash, session_id, expires_at, rotation_salt)
@@ -33,12 +33,12 @@ export function sessionsRepository(sql: Sql): SessionsRepository {
       }),
     async findLive(tokenHash, now) {
       const [row] = await sql<LiveRow[]>`
-        SELECT s.id, s.user_id, s.created_at, s.last_used_at, s.ends_at, s.user_agent, t.expires_at, t.rotation_salt
-        FROM session_tokens t JOIN sessions s ON s.id = t.session_id
+        SELECT s.id, s.user_id, s.created_at, s.last_used_at, s.ends_at, s.user_agent, t.expires_at, t.rotation_salt, u.password_hash
+        FROM session_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
         WHERE t.token_hash = ${tokenHash} AND t.expires_at > ${now} AND s.ends_at > ${now}`;
       if (!row) return undefined;
-      const { expiresAt, rotationSalt, ...session } = row;
-      return { session, expiresAt, rotationSalt };
+      const { expiresAt, rotationSalt, passwordHash, ...session } = row;
+      return { session, expiresAt, rotationSalt, passwordHash };
     },
     rotate: (sessionId, predecessorHash, successor) =>
       transaction(sql, async (tx) => {

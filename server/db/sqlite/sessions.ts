@@ -20,9 +20,9 @@ export function sessionsRepository(db: Db): Sync<SessionsRepository> {
        SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?
      ) AND user_id = ?`,
   );
-  const findLive = db.prepare<[Buffer, number, number], StoredSession & { expiresAt: number; rotationSalt: Buffer }>(
-    `SELECT ${SESSION_COLUMNS}, t.expires_at AS expiresAt, t.rotation_salt AS rotationSalt
-     FROM session_tokens t JOIN sessions s ON s.id = t.session_id
+  const findLive = db.prepare<[Buffer, number, number], StoredSession & { expiresAt: number; rotationSalt: Buffer; passwordHash: string }>(
+    `SELECT ${SESSION_COLUMNS}, t.expires_at AS expiresAt, t.rotation_salt AS rotationSalt, u.password_hash AS passwordHash
+     FROM session_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
      WHERE t.token_hash = ? AND t.expires_at > ? AND s.ends_at > ?`,
   );
   const passwordIs = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM users WHERE id = ? AND password_hash = ?');
@@ -87,8 +87,8 @@ export function sessionsRepository(db: Db): Sync<SessionsRepository> {
     findLive: (tokenHash, now) => {
       const row = findLive.get(tokenHash, now, now);
       if (!row) return undefined;
-      const { expiresAt, rotationSalt, ...session } = row;
-      return { session, expiresAt, rotationSalt };
+      const { expiresAt, rotationSalt, passwordHash, ...session } = row;
+      return { session, expiresAt, rotationSalt, passwordHash };
     },
     rotate: (sessionId, predecessorHash, successor) => rotate.immediate(sessionId, predecessorHash, successor),
     touch: (sessionId, now, resolutionMs) => void touch.run(now, sessionId, now - resolutionMs),
