@@ -152,6 +152,13 @@ export interface paths {
          *     set as the `azuma_session` cookie). A wrong current password answers 401 and counts
          *     towards the rate limit on login and register, and as a failed sign-in on the user's name
          *     (see Errors). A new password on the common-password list answers 400 (see Accounts).
+         *
+         *     Changes sent at once with the right current password do not all win: the first to land
+         *     answers 200, and each other one answers 409 `ALREADY_EXISTS`, because the password it
+         *     verified was replaced while it was being hashed (and its session ended with the rest).
+         *     The server does not retry it: the current password it was given is no longer the
+         *     current one. It is no wrong password either: never 401, and never counted as a failed
+         *     sign-in. Sign in again with the password that won.
          */
         put: operations["changePassword"];
         post?: never;
@@ -224,6 +231,8 @@ export interface paths {
          * End one session
          * @description This endpoint is used to end one of the current user's sessions by its id, with every token
          *     of it. An id that is not one of the user's sessions answers 404, whether or not it exists.
+         *     Ending the session that sent the request is a logout: the answer carries no successor, and
+         *     with cookie auth it clears the `azuma_session` cookie.
          */
         delete: operations["endSession"];
         options?: never;
@@ -411,6 +420,26 @@ export interface components {
                 };
             };
         };
+        /**
+         * @description The current password was right, but another change of it landed first: this one changed
+         *     nothing, and the session that sent it has ended with the rest. Not a failed sign-in.
+         */
+        PasswordChangeSuperseded: {
+            headers: {
+                "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "X-RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "X-RateLimit-Reset": components["headers"]["RateLimitReset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    /** @constant */
+                    code: 409;
+                    /** @constant */
+                    message: "ALREADY_EXISTS";
+                };
+            };
+        };
         /** @description No route matches the method and path. */
         NotFound: {
             headers: {
@@ -549,6 +578,14 @@ export interface components {
          * @example azuma_session=vmcG6sPriniFUvFcyIKNI1kjyW4NIErHrByovYbZ7HQWMBCh0Y19tgge43dmISgb; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax
          */
         RefreshSetCookie: components["schemas"]["SessionCookie"];
+        /**
+         * @description Present only when the request was authenticated by the `azuma_session` cookie. When the
+         *     session ended is the one that sent the request, it clears the cookie as logout does,
+         *     `azuma_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`; otherwise it is the refresh
+         *     cookie, set when the caller's session expires within 7 days. `Secure` where configured.
+         * @example azuma_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax
+         */
+        EndSessionSetCookie: components["schemas"]["SessionCookie"] | components["schemas"]["ClearedSessionCookie"];
         /**
          * @description Always present: sets the `azuma_session` cookie to the new token,
          *     `azuma_session=<token>; Max-Age=<lifetime>; Path=/; HttpOnly; SameSite=Lax`, plus
@@ -784,6 +821,7 @@ export interface operations {
             200: components["responses"]["SessionCreated"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            409: components["responses"]["PasswordChangeSuperseded"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -884,7 +922,7 @@ export interface operations {
                 headers: {
                     "Cache-Control": components["headers"]["NoStore"];
                     "Azuma-Session": components["headers"]["AzumaSession"];
-                    "Set-Cookie": components["headers"]["RefreshSetCookie"];
+                    "Set-Cookie": components["headers"]["EndSessionSetCookie"];
                     [name: string]: unknown;
                 };
                 content?: never;

@@ -93,9 +93,12 @@ export function createHandlers({ version, health, accounts, sessions, transport 
 
     async changePassword(request, reply) {
       const { currentPassword, newPassword } = request.body;
-      const result = await accounts.changePassword(signedIn(request).userId, currentPassword, newPassword, userAgent(request), request.ip);
-      if (!result) throw new ApiError(401, 'wrong current password');
-      return sessionAnswer(reply, result);
+      const { userId, passwordHash } = signedIn(request);
+      const change = await accounts.changePassword(userId, currentPassword, newPassword, userAgent(request), request.ip, passwordHash);
+      if (change.outcome === 'wrong') throw new ApiError(401, 'wrong current password');
+      if (change.outcome === 'superseded')
+        throw new ApiError(409, 'another change of the password landed first; sign in with the new password');
+      return sessionAnswer(reply, change.signedIn);
     },
 
     async logoutUser(request, reply) {
@@ -129,7 +132,10 @@ export function createHandlers({ version, health, accounts, sessions, transport 
     },
 
     async endSession(request, reply) {
-      if (!(await sessions.end(signedIn(request).userId, request.params.id))) throw new ApiError(404, 'you have no session with that id');
+      const session = signedIn(request);
+      if (!(await sessions.end(session.userId, request.params.id))) throw new ApiError(404, 'you have no session with that id');
+      // Ending the session that sent it is a logout: its successor is dead, and its cookie goes.
+      if (request.params.id === session.sessionId) transport.clear(reply, session.channel);
       return ended(reply);
     },
   } satisfies Handlers;

@@ -559,6 +559,54 @@ const variants: Variant[] = [
     }),
     fails: { 'accounts.nul-login-name': /with U\+0000 after it\) answered 500.*expected 401/ },
   },
+  // Issue 23, sessions and rate limits (one block, so parallel edits of this list stay apart).
+  {
+    breaks: 'leaves the cookie set when a session ends itself by id',
+    only: ['sessions.end-own'],
+    breakage: () => ({
+      response(req, res) {
+        if (req.method !== 'DELETE' || !req.path.startsWith('/api/me/sessions/')) return res;
+        const { 'set-cookie': _cleared, ...headers } = res.headers;
+        return { ...res, headers };
+      },
+    }),
+    fails: { 'sessions.end-own': /by cookie\) set azuma_session 0 times; a logout by cookie must clear it once/ },
+  },
+  {
+    breaks: 'answers a password change that lost a race 401 "wrong current password"',
+    only: ['sessions.password-race'],
+    breakage: () => ({
+      response: (req, res) =>
+        req.path === '/api/me/password' && res.status === 409 ? errorResponse(401, 'UNAUTHORIZED', 'wrong current password') : res,
+    }),
+    fails: { 'sessions.password-race': /sent at once\) answered .*wrong current password.*lost a race to another change/ },
+  },
+  {
+    breaks: 'announces its rate limit on login only, not on register and password change',
+    upstream: RATE_LIMITED,
+    only: [RATE_CHECK],
+    breakage: () => ({
+      response(req, res) {
+        if (req.path !== '/api/register' && req.path !== '/api/me/password') return res;
+        const headers = Object.fromEntries(Object.entries(res.headers).filter(([name]) => !/^x-ratelimit-/i.test(name)));
+        return { ...res, headers };
+      },
+    }),
+    fails: { [RATE_CHECK]: /register "CfRateReg-[0-9a-f]+"\) answered 200 with X-RateLimit-Limit null, expected a whole number/ },
+  },
+  {
+    breaks: 'never locks a name after wrong current passwords on password change',
+    upstream: { sessionTtlSeconds: SHORT_TTL, ...LOCKING },
+    only: ['sessions.password-lockout'],
+    breakage: () => ({
+      response: (req, res) =>
+        req.path === '/api/me/password' && res.status === 429 ? errorResponse(401, 'UNAUTHORIZED', 'wrong current password') : res,
+    }),
+    fails: {
+      'sessions.password-lockout':
+        /wrong current passwords on PUT \/api\/me\/password all answered 401, yet POST \/api\/login \(log in to "CfPwLock-[0-9a-f]+" with a wrong password\) answered 429/,
+    },
+  },
 ];
 
 describe('conformance suite against deliberately broken servers', () => {

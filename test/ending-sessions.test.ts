@@ -221,6 +221,30 @@ describe('the session list', () => {
     expect((await me({ header: mine })).statusCode).toBe(200);
   });
 
+  it('when a session ends itself by id, then it answers as logout does: the cookie cleared, no successor', async () => {
+    const clock = await setup();
+    const viaCookie = await register('self-ender');
+    const viaHeader = (await login('self-ender')).token!;
+    type Listed = { id: string; current: boolean };
+    const ownId = async (auth: Auth) =>
+      (await call('GET', '/api/me/sessions', auth)).json().sessions.find((s: Listed) => s.current).id as string;
+    const cookieId = await ownId({ cookie: viaCookie });
+    const headerId = await ownId({ header: viaHeader });
+    // A second on, every token is due a successor: the answer must still carry none.
+    clock.advance(1000);
+
+    const byCookie = await call('DELETE', `/api/me/sessions/${cookieId}`, { cookie: viaCookie });
+    expectDocumented(byCookie, 'DELETE', '/api/me/sessions/{id}', 204);
+    expect(byCookie.headers['set-cookie']).toMatch(/^azuma_session=; Max-Age=0; Path=\/; HttpOnly; SameSite=Lax$/);
+    expect(byCookie.headers['azuma-session']).toBeUndefined();
+
+    const byHeader = await call('DELETE', `/api/me/sessions/${headerId}`, { header: viaHeader });
+    expectDocumented(byHeader, 'DELETE', '/api/me/sessions/{id}', 204);
+    expect(byHeader.headers['azuma-session']).toBeUndefined();
+    expect(byHeader.headers['set-cookie']).toBeUndefined();
+    for (const auth of [{ cookie: viaCookie }, { header: viaHeader }]) expect((await me(auth)).statusCode).toBe(401);
+  });
+
   it('when every other session is ended, then only the caller stays signed in', async () => {
     await setup();
     const keep = await register('pruner');
@@ -259,6 +283,40 @@ describe('password change', () => {
     expectDocumented(await wrong(), 'PUT', '/api/me/password', 401);
     expect((await me({ header: token })).statusCode).toBe(200);
     expectDocumented(await wrong(), 'PUT', '/api/me/password', 429);
+  });
+
+  it('when the right current password is sent by several changes at once, then one wins and the others answer 409, never 401, and count as no failed sign-in', async () => {
+    // One failure locks a client out of the name: a loser counted as one would lock its address.
+    await setup({ loginFailuresPerClient: 1, loginFailuresPerAccount: 1000 });
+    const token = await register('twins');
+    const clients = ['127.0.0.21', '127.0.0.22', '127.0.0.23', '127.0.0.24'];
+    const answers = await Promise.all(
+      clients.map((remoteAddress, i) =>
+        app.inject({
+          method: 'PUT',
+          url: '/api/me/password',
+          remoteAddress,
+          headers: { 'azuma-session': token },
+          payload: { currentPassword: password, newPassword: `a much longer secret ${i}` },
+        }),
+      ),
+    );
+    const statuses = answers.map((res) => res.statusCode);
+    expect(
+      statuses.filter((status) => status === 200),
+      statuses.join(),
+    ).toHaveLength(1);
+    for (const res of answers.filter((r) => r.statusCode !== 200)) expectDocumented(res, 'PUT', '/api/me/password', 409);
+    const winner = statuses.indexOf(200);
+    for (const remoteAddress of clients) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/login',
+        remoteAddress,
+        payload: { name: 'twins', password: `a much longer secret ${winner}` },
+      });
+      expect(res.statusCode, `${remoteAddress}: ${res.body}`).toBe(200);
+    }
   });
 });
 

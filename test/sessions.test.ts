@@ -91,6 +91,36 @@ describe('token refresh', () => {
   });
 });
 
+describe('concurrent refreshes', () => {
+  it('when old tokens of one chain refresh at once, then the newest token handed out still works', async () => {
+    const clock = manualClock();
+    // A TTL under 7 days puts every token in the window: every request with it rotates.
+    app = await buildTestApp({ sessionTtlSeconds: 3600 }, { now: clock.now });
+    const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'racer', password: 'correct horse' } });
+    let older = reg.json().token as string;
+    clock.advance(1000);
+    let newer = (await byHeader(older)).headers['azuma-session'] as string;
+    // Each round: the predecessor and its successor are used at once; the newest token either
+    // answer carries must authenticate afterwards, as must its successor chain go on.
+    for (let round = 0; round < 20; round++) {
+      clock.advance(1000);
+      // Both orders of arrival: which of the two reaches storage first is the race.
+      const olderFirst = round % 2 === 0;
+      const [first, second] = await Promise.all([byHeader(olderFirst ? older : newer), byHeader(olderFirst ? newer : older)]);
+      const [byOlder, byNewer] = olderFirst ? [first, second] : [second, first];
+      expect([byOlder.statusCode, byNewer.statusCode]).toEqual([200, 200]);
+      // The older token's successor is the newer one (one successor per token, REFRESH-4).
+      expect(byOlder.headers['azuma-session']).toBe(newer);
+      const newest = byNewer.headers['azuma-session'] as string;
+      expect(newest).toMatch(/^\w{64}$/);
+      const check = await byHeader(newest);
+      expect(check.statusCode).toBe(200);
+      older = newest;
+      newer = check.headers['azuma-session'] as string;
+    }
+  });
+});
+
 describe('expiry', () => {
   it('when a session has expired, then it no longer authenticates and the sweep deletes it', async () => {
     const { clock, token } = await setup();

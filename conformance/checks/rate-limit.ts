@@ -2,7 +2,7 @@
 // last: exhausting the limit would starve every check after it. A server that sends no
 // X-RateLimit-Limit enforces no limit the suite can see, and the check skips.
 import { randomBytes } from 'node:crypto';
-import { type Context, expectError, randomName, statusName } from '../context.js';
+import { type Context, expectError, expectOk, randomName, type Session, statusName } from '../context.js';
 import type { Contract } from '../contract.js';
 import { CheckFailed, type Exchange } from '../http.js';
 import { type Check, Skipped } from '../runner.js';
@@ -23,6 +23,34 @@ function count(ex: Exchange, name: string): number {
   return Number(value);
 }
 
+function register(ctx: Context, name: string, password: string): Promise<Exchange> {
+  return ctx.http.send({ method: 'POST', path: '/api/register', label: `register "${name}"`, json: { name, password } });
+}
+
+function wrongPasswordChange(ctx: Context, token: string): Promise<Exchange> {
+  return ctx.http.send({
+    method: 'PUT',
+    path: '/api/me/password',
+    label: 'password change with a wrong current password',
+    json: { currentPassword: `wrong-${randomBytes(6).toString('hex')}`, newPassword: `pw-${randomBytes(12).toString('base64url')}` },
+    auth: { header: token },
+  });
+}
+
+/** Fails unless `ex` announces the limit and one attempt fewer left than `before` did. */
+function counted(ex: Exchange, limit: number, before: number): number {
+  const announced = count(ex, LIMIT);
+  if (announced !== limit) throw new CheckFailed(`${ex.label} announced ${LIMIT} ${announced}, login announced ${limit}`);
+  const remaining = count(ex, REMAINING);
+  count(ex, RESET);
+  if (remaining >= before) {
+    throw new CheckFailed(
+      `${ex.label} announced ${REMAINING} ${remaining} after ${before}: login, register and password change share the limit, each attempt counts one`,
+    );
+  }
+  return remaining;
+}
+
 function wrongLogin(ctx: Context, name: string, attempt: number): Promise<Exchange> {
   return ctx.http.send({
     method: 'POST',
@@ -37,7 +65,7 @@ export function rateLimitChecks(contract: Contract): Check[] {
     {
       id: 'ratelimit.headers',
       rules: ['RATE-1'],
-      title: `a rate-limited login says so in ${LIMIT}, ${REMAINING} and ${RESET}, and the attempt after the last allowed one answers ${statusName(contract, 429)} with Retry-After`,
+      title: `a rate-limited login, register and password change say so in ${LIMIT}, ${REMAINING} and ${RESET}, each attempt counting one, and the attempt after the last allowed one answers ${statusName(contract, 429)} with Retry-After`,
       async run(ctx) {
         // A fresh name per attempt: failures on one name may lock it (RATE-2) before this limit runs out.
         const name = () => randomName('CfRate');
@@ -53,6 +81,19 @@ export function rateLimitChecks(contract: Contract): Check[] {
           throw new Skipped(
             `the server allows ${limit} attempts per window, more than the ${MAX_ATTEMPTS} this check spends; run it with a lower limit (reference server: AZUMA_AUTH_RATE_LIMIT=5)`,
           );
+        }
+        // Register and password change spend the same budget and say so too, while it lasts.
+        const first = count(ex, REMAINING);
+        if (first >= 2) {
+          const name = randomName('CfRateReg');
+          const password = `pw-${randomBytes(12).toString('base64url')}`;
+          const registered = await register(ctx, name, password);
+          const { token } = expectOk<Session>(registered);
+          const afterRegister = counted(registered, limit, first);
+          const changed = await wrongPasswordChange(ctx, token);
+          expectError(changed, 401, contract);
+          counted(changed, limit, afterRegister);
+          ex = changed;
         }
         for (let attempt = 1; ; attempt++) {
           expectError(ex, 401, contract);

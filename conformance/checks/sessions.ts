@@ -9,6 +9,7 @@ import {
   expectOk,
   listSessions,
   oid,
+  randomName,
   type Session,
   serverTime,
   sessionCookies,
@@ -27,6 +28,12 @@ const LIFETIME_WAIT_LIMIT_MS = 120_000;
 const END_GRACE_MS = 2_000;
 /** How often the lifetime check uses its session while waiting for the end. */
 const POLL_MS = 1_000;
+
+/** Password changes the race check sends at once: each hashes, so they overlap on any server. */
+const RACING_CHANGES = 4;
+
+/** The most wrong current passwords the lockout check spends to see the name locked. */
+const MAX_GUESSES = 20;
 
 /** Sessions the bound check begins for one account: past the reference server's default bound (20). */
 const BOUND_PROBE = 25;
@@ -266,6 +273,67 @@ export function sessionChecks(contract: Contract): Check[] {
       },
     },
     {
+      id: 'sessions.end-own',
+      rules: ['SESSION-9'],
+      title:
+        'DELETE /api/me/sessions/{id} of the session that sends it ends it as logout does: no successor, and by cookie the cookie is cleared',
+      async run(ctx) {
+        const account = await ctx.account('end-own');
+        for (const channel of CHANNELS) {
+          const { token } = await ctx.login(account, `a session to end itself by id, by ${channel}`);
+          const { current } = await listSessions(ctx, by(channel, token), `the id of the session to end itself by ${channel}`);
+          const ex = await ctx.http.send({
+            method: 'DELETE',
+            path: `/api/me/sessions/${encodeURIComponent(current.id)}`,
+            label: `end the session that sends it, by its id, by ${channel}`,
+            auth: by(channel, token),
+          });
+          expectOk(ex, 204);
+          if (channel === 'cookie') expectClearedCookie(ex, cookie);
+          const successor = ex.headers.get(header);
+          if (successor) {
+            throw new CheckFailed(
+              `${ex.label} sent the successor ${short(successor)} in ${header}: the session it ended has none that lives`,
+            );
+          }
+          await expectRefused(ctx, token, `the token ${short(token)}`, `after its session ended itself by id (${channel})`);
+        }
+      },
+    },
+    {
+      id: 'sessions.password-race',
+      rules: ['SESSION-8'],
+      title: `password changes sent at once with the right current password: one answers 200, the others ${statusName(contract, 409)}, never ${statusName(contract, 401)}`,
+      async run(ctx) {
+        const account = await ctx.account('password-race');
+        const { token } = await ctx.login(account, 'the session that changes its password several times at once');
+        const nexts = Array.from({ length: RACING_CHANGES }, () => newPassword());
+        const answers = await Promise.all(
+          nexts.map((next, i) =>
+            changePassword(ctx, token, account.password, next, `password change ${i + 1} of ${RACING_CHANGES} sent at once`),
+          ),
+        );
+        const won = answers.filter((ex) => ex.status === 200);
+        if (won.length !== 1) {
+          throw new CheckFailed(
+            `${RACING_CHANGES} password changes sent at once with the right current password answered ${answers.map((ex) => ex.status).join(', ')}: exactly one may win, the password is compared and set`,
+          );
+        }
+        const winner = answers.indexOf(won[0]!);
+        account.password = nexts[winner]!;
+        for (const ex of answers) {
+          if (ex.status === 200) continue;
+          if (ex.status === 401) {
+            throw new CheckFailed(
+              `${ex.label} answered ${ex.text}: it sent the right current password and lost a race to another change, which is no wrong password`,
+            );
+          }
+          expectError(ex, 409, contract);
+        }
+        await ctx.login(account, 'log in with the password that won');
+      },
+    },
+    {
       id: 'sessions.end-not-yours',
       rules: ['SESSION-3'],
       title: `DELETE /api/me/sessions/{id} answers ${statusName(contract, 404)} for another user's session exactly as for an unknown id, and that session lives on`,
@@ -358,6 +426,60 @@ export function sessionChecks(contract: Contract): Check[] {
         );
         expectError(await logIn(ctx, account.name, old, 'log in with the old password, after the change'), 401, contract);
         await ctx.login(account, 'log in with the new password');
+      },
+    },
+    {
+      id: 'sessions.password-lockout',
+      rules: ['RATE-2'],
+      title: `wrong current passwords on PUT /api/me/password lock the user's name for this client like failed logins: ${statusName(contract, 429)} with Retry-After, the right password too, and login on that name too`,
+      async run(ctx) {
+        // An account of its own, not the context's: it stays locked, and the context's are all
+        // logged in again after the fuzzing.
+        const account = { name: randomName('CfPwLock'), password: newPassword() };
+        const { token } = expectOk<Session>(
+          await ctx.http.send({ method: 'POST', path: '/api/register', label: `register "${account.name}"`, json: account }),
+        );
+        let remaining: string | null = null;
+        const guess = async (currentPassword: string, label: string) => {
+          const ex = await changePassword(ctx, token, currentPassword, newPassword(), label);
+          if (ex.status === 429 && remaining?.trim() === '0') {
+            throw new Skipped(
+              `${label} met the per-client rate limit (X-RateLimit-Remaining reached 0) before any lock on the name; run the server with that limit off or high (reference server: AZUMA_AUTH_RATE_LIMIT=0)`,
+            );
+          }
+          remaining = ex.headers.get('X-RateLimit-Remaining');
+          return ex;
+        };
+        const locked = (ex: Exchange) => {
+          expectError(ex, 429, contract);
+          if (!ex.headers.has('retry-after')) throw new CheckFailed(`${ex.label} answered 429 without Retry-After`);
+        };
+        let failures = 0;
+        let ex = await guess(`${account.password}-wrong-0`, 'wrong current password 1');
+        while (ex.status !== 429) {
+          expectError(ex, 401, contract);
+          failures++;
+          if (failures >= MAX_GUESSES) {
+            // Logins count on the same name: a lock they meet that password change never
+            // announced is a lock password change ignores.
+            const probe = await logIn(ctx, account.name, `${account.password}-wrong`, `log in to "${account.name}" with a wrong password`);
+            if (probe.status === 429) {
+              throw new CheckFailed(
+                `${failures} wrong current passwords on PUT /api/me/password all answered 401, yet ${probe.label} answered 429: the name is locked, and password change must answer 429 too`,
+              );
+            }
+            throw new Skipped(
+              `${failures} wrong current passwords all answered 401: the server locks no name within what this check spends (reference server: AZUMA_LOGIN_FAILURES_PER_CLIENT, 10 by default)`,
+            );
+          }
+          ex = await guess(`${account.password}-wrong-${failures}`, `wrong current password ${failures + 1}`);
+        }
+        locked(ex);
+        if (failures === 0) throw new CheckFailed(`${ex.label} answered 429: a fresh name must allow at least one attempt`);
+        // A lock that let the right password through would tell a guesser when it guessed right.
+        locked(await guess(account.password, `the right current password, locked after ${failures} wrong ones`));
+        // The failures count on the name, whichever operation made them.
+        locked(await logIn(ctx, account.name, account.password, `log in to "${account.name}" after ${failures} wrong current passwords`));
       },
     },
     {

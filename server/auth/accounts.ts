@@ -13,6 +13,13 @@ export interface SignedIn {
 /** What a registration came to: an account, a name taken (or too like one taken), or a name the rules refuse. */
 export type Registration = { outcome: 'registered'; signedIn: SignedIn } | { outcome: 'taken' } | { outcome: 'refused'; problem: string };
 
+/**
+ * What a password change came to: changed, a wrong current password, or superseded: the current
+ * password was right, but another change of it landed while this one hashed (and ended this
+ * session with the rest). Superseded is no wrong password: nothing was guessed.
+ */
+export type PasswordChange = { outcome: 'changed'; signedIn: SignedIn } | { outcome: 'wrong' } | { outcome: 'superseded' };
+
 export interface AccountService {
   /**
    * A new account and its first session. The name is kept as sent; it is taken when an account
@@ -23,9 +30,17 @@ export interface AccountService {
   login(name: string, password: string, userAgent: string | undefined): Promise<SignedIn | undefined>;
   /**
    * Replaces the password when `current` is right, ends every session of the user and begins a
-   * new one; undefined for a wrong current password.
+   * new one. `verifiedHash` is the password hash the request's session was found live under
+   * (the stored one when undefined): `current` is checked against it, and a change since
+   * supersedes this one.
    */
-  changePassword(userId: string, current: string, next: string, userAgent: string | undefined): Promise<SignedIn | undefined>;
+  changePassword(
+    userId: string,
+    current: string,
+    next: string,
+    userAgent: string | undefined,
+    verifiedHash?: string,
+  ): Promise<PasswordChange>;
   updateProfile(userId: string, changes: ProfileChanges): Promise<User | undefined>;
   find(userId: string): Promise<User | undefined>;
 }
@@ -79,15 +94,19 @@ export function accountService(
       return user && ok ? signIn(user, userAgent) : undefined;
     },
 
-    async changePassword(userId, current, next, userAgent) {
-      const user = await users.findById(userId);
-      if (!user || !(await passwords.verify(current, user.passwordHash))) return undefined;
+    async changePassword(userId, current, next, userAgent, verifiedHash) {
+      const stored = await users.findById(userId);
+      if (!stored) return { outcome: 'wrong' };
+      const user = { ...stored, passwordHash: verifiedHash ?? stored.passwordHash };
+      if (!(await passwords.verify(current, user.passwordHash))) return { outcome: 'wrong' };
       const passwordHash = await passwords.hash(next);
-      // Compare-and-set: a change that landed while this one hashed wins, and this one fails.
-      if (!(await users.replacePasswordHash(userId, user.passwordHash, passwordHash))) return undefined;
+      // Compare-and-set: a change that landed while this one hashed wins, and this one is superseded.
+      if (!(await users.replacePasswordHash(userId, user.passwordHash, passwordHash))) return { outcome: 'superseded' };
       // Whoever else held a session may have known the old password: every session ends.
       await sessions.endAllBut(userId, undefined);
-      return signIn({ ...user, passwordHash }, userAgent);
+      const signedIn = await signIn({ ...user, passwordHash }, userAgent);
+      // Only a later change, landed since this one's, refuses the session: superseded as well.
+      return signedIn ? { outcome: 'changed', signedIn } : { outcome: 'superseded' };
     },
 
     updateProfile: (userId, changes) => users.updateProfile(userId, changes),

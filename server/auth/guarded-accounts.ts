@@ -1,6 +1,6 @@
 import { nameKey } from '../../contract/names.js';
 import type { ProfileChanges, User } from '../db/store.js';
-import type { AccountService, Registration, SignedIn } from './accounts.js';
+import type { AccountService, PasswordChange, Registration, SignedIn } from './accounts.js';
 import type { PasswordScreen } from './common-passwords.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
 
@@ -13,30 +13,41 @@ export interface GuardedAccountService {
   register(name: string, password: string, userAgent: string | undefined, client: string | undefined): Promise<Registration>;
   /** As AccountService.login; throws LoginLockedError while the name is locked for this client. */
   login(name: string, password: string, userAgent: string | undefined, client: string): Promise<SignedIn | undefined>;
-  /** As AccountService.changePassword; screened like register, throttled like login (on the user's name). */
+  /**
+   * As AccountService.changePassword; screened like register, throttled like login (on the user's
+   * name). Only a wrong current password counts as a failed sign-in.
+   */
   changePassword(
     userId: string,
     current: string,
     next: string,
     userAgent: string | undefined,
     client: string,
-  ): Promise<SignedIn | undefined>;
+    verifiedHash?: string,
+  ): Promise<PasswordChange>;
   updateProfile(userId: string, changes: ProfileChanges): Promise<User | undefined>;
   find(userId: string): Promise<User | undefined>;
 }
 
-/** Settles a throttled attempt by what the password check found; a check that threw checked nothing. */
-async function settled(attempt: LoginAttempt, check: () => Promise<SignedIn | undefined>): Promise<SignedIn | undefined> {
-  let result: SignedIn | undefined;
+/**
+ * Settles a throttled attempt by what the password check found (`right` says whether the password
+ * was right); a check that threw checked nothing.
+ */
+async function settled<T>(attempt: LoginAttempt, check: () => Promise<T>, right: (result: T) => boolean): Promise<T> {
+  let result: T;
   try {
     result = await check();
   } catch (error) {
     await attempt.withdrawn();
     throw error;
   }
-  if (result) await attempt.succeeded();
+  if (right(result)) await attempt.succeeded();
   return result;
 }
+
+const signedIn = (result: SignedIn | undefined) => result !== undefined;
+// A change superseded by another one had the right current password: it guessed nothing.
+const passwordWasRight = (change: PasswordChange) => change.outcome !== 'wrong';
 
 export function guardedAccounts(accounts: AccountService, throttle: LoginThrottle, screen: PasswordScreen): GuardedAccountService {
   return {
@@ -51,15 +62,19 @@ export function guardedAccounts(accounts: AccountService, throttle: LoginThrottl
     // The key is the name's identity key whether or not an account has it: names nobody has are
     // counted and locked exactly like real ones, and cost the same (no lookup decides anything here).
     login: async (name, password, userAgent, client) =>
-      settled(await throttle.begin(nameKey(name), client), () => accounts.login(name, password, userAgent)),
+      settled(await throttle.begin(nameKey(name), client), () => accounts.login(name, password, userAgent), signedIn),
 
-    async changePassword(userId, current, next, userAgent, client) {
+    async changePassword(userId, current, next, userAgent, client, verifiedHash) {
       // Screened first: a refused new password costs no hash and is no guess at the current one.
       screen.check(next, 'body/newPassword');
       const user = await accounts.find(userId);
-      if (!user) return undefined;
+      if (!user) return { outcome: 'wrong' };
       // A stolen session guessing the current password spends the same budget as logins do.
-      return settled(await throttle.begin(nameKey(user.name), client), () => accounts.changePassword(userId, current, next, userAgent));
+      return settled(
+        await throttle.begin(nameKey(user.name), client),
+        () => accounts.changePassword(userId, current, next, userAgent, verifiedHash),
+        passwordWasRight,
+      );
     },
 
     updateProfile: (userId, changes) => accounts.updateProfile(userId, changes),

@@ -13,6 +13,12 @@ export interface AuthenticatedSession {
   sessionId: string;
   /** Set when the token used falls inside the refresh window and a successor outlives it. */
   successor?: IssuedSession;
+  /**
+   * The user's password hash, read with the token: a password change verifies against the
+   * password the session was live under, so one that lands after this request was let in
+   * supersedes it rather than making its right password look wrong.
+   */
+  passwordHash: string;
 }
 
 export type { SessionSummary };
@@ -78,7 +84,7 @@ export function sessionService(repo: SessionsRepository, rules: SessionRules, no
       const { session } = live;
       // Most requests come within the minute: they read, and write nothing.
       if (at - session.lastUsedAt >= LAST_USED_RESOLUTION_MS) await repo.touch(session.id, at, LAST_USED_RESOLUTION_MS);
-      const authenticated = { userId: session.userId, sessionId: session.id };
+      const authenticated = { userId: session.userId, sessionId: session.id, passwordHash: live.passwordHash };
       if (live.expiresAt - at > rules.refreshWindowMs) return authenticated;
       // A token that already lives to the session's absolute end has no successor: it could not
       // outlive it.
@@ -91,7 +97,10 @@ export function sessionService(repo: SessionsRepository, rules: SessionRules, no
         rotationSalt: newRotationSalt(),
       });
       if (!stored) return undefined;
-      return { ...authenticated, successor: { token: successor, expiresAt: stored.expiresAt } };
+      // Refreshed twice over by concurrent requests: the token's successor is gone too, and the
+      // client holds the newer tokens those requests answered.
+      if (!stored.successor) return authenticated;
+      return { ...authenticated, successor: { token: successor, expiresAt: stored.successor.expiresAt } };
     },
 
     list: (userId) => repo.listLive(userId, now()),

@@ -75,6 +75,8 @@ export interface LiveToken {
   expiresAt: number;
   /** With the token, derives its one successor. */
   rotationSalt: Buffer;
+  /** The user's password hash as the token was found live: what a password change verifies. */
+  passwordHash: string;
 }
 
 /** A live session with the expiry of its newest token, for the session list. */
@@ -99,13 +101,20 @@ export interface SessionsRepository {
   /** The live token with this hash, in a live session, if any. */
   findLive(tokenHash: Buffer, now: number): Promise<LiveToken | undefined>;
   /**
-   * Adds `successor` to the session unless its hash exists already, keeps only it and the token
-   * it succeeds (`predecessorHash`), and returns the successor's expiry. Successors are derived
-   * from their predecessor, so this keeps a token to one successor however often, and however
-   * concurrently, it is refreshed; and a session to two tokens however fast it rotates.
-   * Undefined when the session ended meanwhile, also when it ends concurrently on another server.
+   * Refreshes `predecessorHash` to `successor`, atomically. Only the session's newest token mints:
+   * its successor is added and every token but the two is dropped. An older token's successor
+   * exists already (it is the token after it, derived from it), so nothing changes: a token has
+   * one successor however often and however concurrently it is refreshed, a session keeps two
+   * tokens however fast it rotates, and a refresh that lost a race to a newer one never prunes
+   * the newest token. Answers the successor's expiry, `successor` undefined when it was itself
+   * refreshed and dropped meanwhile; undefined when the session ended meanwhile, also when it ends
+   * concurrently on another server.
    */
-  rotate(sessionId: string, predecessorHash: Buffer, successor: NewToken): Promise<{ expiresAt: number } | undefined>;
+  rotate(
+    sessionId: string,
+    predecessorHash: Buffer,
+    successor: NewToken,
+  ): Promise<{ successor: { expiresAt: number } | undefined } | undefined>;
   /** Records a use, at most once per `resolutionMs`. */
   touch(sessionId: string, now: number, resolutionMs: number): Promise<void>;
   /** The user's live sessions, newest first. */

@@ -40,6 +40,29 @@ describe('while PostgreSQL is down', () => {
     }
   });
 
+  it('when the database refuses connections, then every step fails as unavailable at once, not after the step timeout', async () => {
+    // A step timeout far past the test's own: a step that waited for it could not pass.
+    const store = await postgresStore(await cluster.createDatabase('refused'), { pool: 2, stepTimeoutMs: 3_600_000 });
+    try {
+      await store.users.insert({ id: 'u1', name: 'kept', nameKey: 'kept', nameSkeleton: 'kept', passwordHash: 'h', createdAt: 1 });
+      await cluster.stopServer();
+      // Many rounds, some of them several steps at once: a driver that backs off between
+      // reconnects (for seconds, growing with each refusal) keeps later ones waiting.
+      for (let round = 0; round < 20; round++) {
+        const steps = await Promise.allSettled(Array.from({ length: 1 + (round % 3) }, () => store.users.findById('u1')));
+        for (const step of steps) {
+          expect(step.status).toBe('rejected');
+          expect((step as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
+        }
+      }
+      await cluster.startServer();
+      expect((await store.users.findById('u1'))?.name).toBe('kept');
+    } finally {
+      await cluster.startServer();
+      await store.close();
+    }
+  });
+
   it('when the database of a running server stops, then requests answer 503 with Retry-After, and serve again once it is back', async () => {
     let server: ServerProcess | undefined;
     try {

@@ -25,6 +25,12 @@ export function connect(url: string, { max }: PoolOptions): Sql {
     max,
     connect_timeout: CONNECT_TIMEOUT_S,
     idle_timeout: IDLE_TIMEOUT_S,
+    // The driver waits longer after each failed connect before trying again (seconds after a
+    // few, growing to 20), and a query waits with it: while PostgreSQL refuses connections every
+    // request sat out the step timeout instead of failing at once. Without the wait, each query
+    // tries one connect of its own, and a refusal fails it as soon as it comes; a database that
+    // accepts but does not answer is still cut off by the connect and step timeouts.
+    backoff: () => 0,
     // The array types it would look up on each new connection are never used here.
     fetch_types: false,
     onnotice: () => {},
@@ -80,16 +86,13 @@ export const STEP_TIMEOUT_MS = 5000;
  * STEP_TIMEOUT_MS, rejects with StoreUnavailableError. A step given up on may still complete
  * (each is one transaction): the caller was told 503, so it retries, as after any lost answer.
  */
-export function reportingUnreachable<T extends object>(repo: T): T {
+export function reportingUnreachable<T extends object>(repo: T, stepTimeoutMs = STEP_TIMEOUT_MS): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, step] of Object.entries(repo)) {
     wrapped[name] = async (...args: unknown[]) => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new StoreUnavailableError(`PostgreSQL did not answer within ${STEP_TIMEOUT_MS} ms`)),
-          STEP_TIMEOUT_MS,
-        );
+        timer = setTimeout(() => reject(new StoreUnavailableError(`PostgreSQL did not answer within ${stepTimeoutMs} ms`)), stepTimeoutMs);
       });
       try {
         return await Promise.race([(step as (...a: unknown[]) => Promise<unknown>)(...args), timeout]);

@@ -2,7 +2,7 @@ import type { NewToken, SessionSummary, SessionsRepository, StoredSession } from
 import { inOrder, type Sql, type Tx, transaction } from './connect.js';
 import { LOCK } from './locks.js';
 
-type LiveRow = StoredSession & { expiresAt: number; rotationSalt: Buffer };
+type LiveRow = StoredSession & { expiresAt: number; rotationSalt: Buffer; passwordHash: string };
 
 const insertToken = (tx: Tx, sessionId: string, token: NewToken) => tx`
   INSERT INTO session_tokens (token_hash, session_id, expires_at, rotation_salt)
@@ -33,30 +33,39 @@ export function sessionsRepository(sql: Sql): SessionsRepository {
       }),
     async findLive(tokenHash, now) {
       const [row] = await sql<LiveRow[]>`
-        SELECT s.id, s.user_id, s.created_at, s.last_used_at, s.ends_at, s.user_agent, t.expires_at, t.rotation_salt
-        FROM session_tokens t JOIN sessions s ON s.id = t.session_id
+        SELECT s.id, s.user_id, s.created_at, s.last_used_at, s.ends_at, s.user_agent, t.expires_at, t.rotation_salt, u.password_hash
+        FROM session_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
         WHERE t.token_hash = ${tokenHash} AND t.expires_at > ${now} AND s.ends_at > ${now}`;
       if (!row) return undefined;
-      const { expiresAt, rotationSalt, ...session } = row;
-      return { session, expiresAt, rotationSalt };
+      const { expiresAt, rotationSalt, passwordHash, ...session } = row;
+      return { session, expiresAt, rotationSalt, passwordHash };
     },
     rotate: (sessionId, predecessorHash, successor) =>
       transaction(sql, async (tx) => {
-        // Held to commit, the key-share lock keeps the session from being deleted meanwhile: a
-        // logout on another instance either ends it first (and this finds none) or waits for the
-        // successor and ends it with the rest. Rotations and touches do not wait on it.
-        const [live] = await tx`SELECT 1 FROM sessions WHERE id = ${sessionId} FOR KEY SHARE`;
+        // Held to commit, the lock makes one session's rotations take turns, each seeing what the
+        // one before it committed, and keeps the session from being deleted meanwhile: a logout
+        // on another instance either ends it first (and this finds none) or waits for the
+        // successor and ends it with the rest.
+        const [live] = await tx`SELECT 1 FROM sessions WHERE id = ${sessionId} FOR NO KEY UPDATE`;
         if (!live) return undefined;
-        // A concurrent refresh of the same token inserts the same hash: this insert waits for it
-        // and adds nothing, and the select then sees its row.
-        const [, , [stored]] = await inOrder(
-          insertToken(tx, sessionId, successor),
-          tx`
-            DELETE FROM session_tokens
-            WHERE session_id = ${sessionId} AND token_hash <> ${successor.tokenHash} AND token_hash <> ${predecessorHash}`,
-          tx<{ expiresAt: number }[]>`SELECT expires_at FROM session_tokens WHERE token_hash = ${successor.tokenHash}`,
-        );
-        return stored;
+        // Only the newest token mints and prunes (ids rise with insertion, and the lock orders a
+        // session's inserts). One found older was refreshed already; one gone was pruned by a
+        // refresh of its successor: pruning for it now would drop the newer tokens.
+        const [newest] = await tx`
+          SELECT 1 FROM session_tokens t
+          WHERE t.token_hash = ${predecessorHash} AND t.session_id = ${sessionId}
+          AND NOT EXISTS (SELECT 1 FROM session_tokens n WHERE n.session_id = ${sessionId} AND n.id > t.id)`;
+        if (newest) {
+          await inOrder(
+            insertToken(tx, sessionId, successor),
+            tx`
+              DELETE FROM session_tokens
+              WHERE session_id = ${sessionId} AND token_hash <> ${successor.tokenHash} AND token_hash <> ${predecessorHash}`,
+          );
+        }
+        const [stored] = await tx<{ expiresAt: number }[]>`
+          SELECT expires_at FROM session_tokens WHERE token_hash = ${successor.tokenHash}`;
+        return { successor: stored };
       }),
     async touch(sessionId, now, resolutionMs) {
       await sql`UPDATE sessions SET last_used_at = ${now} WHERE id = ${sessionId} AND last_used_at <= ${now - resolutionMs}`;

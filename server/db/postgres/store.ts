@@ -1,5 +1,5 @@
 import { type Store, StoreUnavailableError, type Warn } from '../store.js';
-import { connect, reportingUnreachable, storeError } from './connect.js';
+import { connect, reportingUnreachable, STEP_TIMEOUT_MS, storeError } from './connect.js';
 import { loginAttemptsRepository } from './login-attempts.js';
 import { migrate } from './migrations.js';
 import { sessionsRepository } from './sessions.js';
@@ -10,6 +10,8 @@ export interface PostgresOptions {
   pool: number;
   /** Hears what a migration found that the operator should know. */
   warn?: Warn;
+  /** How long one step may wait for the database; STEP_TIMEOUT_MS unless a test needs another. */
+  stepTimeoutMs?: number;
 }
 
 /** How long a health check waits for `SELECT 1` before calling the database unreachable. */
@@ -20,7 +22,10 @@ const PING_TIMEOUT_MS = 2000;
  * or a lock in PostgreSQL, never this process's memory. Connects and migrates before resolving,
  * so an instance with a wrong URL or an unreachable database stops at start-up.
  */
-export async function postgresStore(url: string, { pool, warn = (message) => console.warn(message) }: PostgresOptions): Promise<Store> {
+export async function postgresStore(
+  url: string,
+  { pool, warn = (message) => console.warn(message), stepTimeoutMs = STEP_TIMEOUT_MS }: PostgresOptions,
+): Promise<Store> {
   const sql = connect(url, { max: pool });
   try {
     await migrate(sql, warn);
@@ -30,9 +35,9 @@ export async function postgresStore(url: string, { pool, warn = (message) => con
   }
   return {
     engine: 'postgres',
-    users: reportingUnreachable(usersRepository(sql)),
-    sessions: reportingUnreachable(sessionsRepository(sql)),
-    loginAttempts: reportingUnreachable(loginAttemptsRepository(sql)),
+    users: reportingUnreachable(usersRepository(sql), stepTimeoutMs),
+    sessions: reportingUnreachable(sessionsRepository(sql), stepTimeoutMs),
+    loginAttempts: reportingUnreachable(loginAttemptsRepository(sql), stepTimeoutMs),
     async ping() {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {

@@ -20,9 +20,9 @@ export function sessionsRepository(db: Db): Sync<SessionsRepository> {
        SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?
      ) AND user_id = ?`,
   );
-  const findLive = db.prepare<[Buffer, number, number], StoredSession & { expiresAt: number; rotationSalt: Buffer }>(
-    `SELECT ${SESSION_COLUMNS}, t.expires_at AS expiresAt, t.rotation_salt AS rotationSalt
-     FROM session_tokens t JOIN sessions s ON s.id = t.session_id
+  const findLive = db.prepare<[Buffer, number, number], StoredSession & { expiresAt: number; rotationSalt: Buffer; passwordHash: string }>(
+    `SELECT ${SESSION_COLUMNS}, t.expires_at AS expiresAt, t.rotation_salt AS rotationSalt, u.password_hash AS passwordHash
+     FROM session_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
      WHERE t.token_hash = ? AND t.expires_at > ? AND s.ends_at > ?`,
   );
   const passwordIs = db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM users WHERE id = ? AND password_hash = ?');
@@ -30,6 +30,10 @@ export function sessionsRepository(db: Db): Sync<SessionsRepository> {
   const expiryByHash = db.prepare<[Buffer], { expiresAt: number }>(
     'SELECT expires_at AS expiresAt FROM session_tokens WHERE token_hash = ?',
   );
+  const tokenOf = db.prepare<[Buffer, string], { id: number }>('SELECT id FROM session_tokens WHERE token_hash = ? AND session_id = ?');
+  // A token's id is above every id in the table when it is inserted, so within a session the
+  // highest id is the newest token.
+  const newerThan = db.prepare<[string, number], { one: number }>('SELECT 1 AS one FROM session_tokens WHERE session_id = ? AND id > ?');
   const keepTwo = db.prepare<[string, Buffer, Buffer]>('DELETE FROM session_tokens WHERE session_id = ? AND token_hash NOT IN (?, ?)');
   const touch = db.prepare<[number, string, number]>('UPDATE sessions SET last_used_at = ? WHERE id = ? AND last_used_at <= ?');
   const listLive = db.prepare<[string, number, number], SessionSummary>(
@@ -68,9 +72,14 @@ export function sessionsRepository(db: Db): Sync<SessionsRepository> {
   });
   const rotate = db.transaction((sessionId: string, predecessorHash: Buffer, successor: NewToken) => {
     if (!sessionExists.get(sessionId)) return undefined;
-    insertToken.run({ ...successor, sessionId });
-    keepTwo.run(sessionId, successor.tokenHash, predecessorHash);
-    return expiryByHash.get(successor.tokenHash);
+    const predecessor = tokenOf.get(predecessorHash, sessionId);
+    // Only the newest token mints and prunes. One found older was refreshed already; one gone was
+    // pruned by a refresh of its successor: pruning for it now would drop the newer tokens.
+    if (predecessor && !newerThan.get(sessionId, predecessor.id)) {
+      insertToken.run({ ...successor, sessionId });
+      keepTwo.run(sessionId, successor.tokenHash, predecessorHash);
+    }
+    return { successor: expiryByHash.get(successor.tokenHash) };
   });
 
   return {
@@ -78,8 +87,8 @@ export function sessionsRepository(db: Db): Sync<SessionsRepository> {
     findLive: (tokenHash, now) => {
       const row = findLive.get(tokenHash, now, now);
       if (!row) return undefined;
-      const { expiresAt, rotationSalt, ...session } = row;
-      return { session, expiresAt, rotationSalt };
+      const { expiresAt, rotationSalt, passwordHash, ...session } = row;
+      return { session, expiresAt, rotationSalt, passwordHash };
     },
     rotate: (sessionId, predecessorHash, successor) => rotate.immediate(sessionId, predecessorHash, successor),
     touch: (sessionId, now, resolutionMs) => void touch.run(now, sessionId, now - resolutionMs),
