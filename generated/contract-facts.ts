@@ -1,7 +1,7 @@
 // Generated from openapi.yaml by scripts/artifacts.ts through contract/client-facts.ts; never edit.
 
 /** The contract's info.version. */
-export const CONTRACT_VERSION = "1.3.0";
+export const CONTRACT_VERSION = "1.3.1";
 
 /** The cookie of the cookie security scheme. */
 export const SESSION_COOKIE = "azuma_session";

@@ -34,7 +34,7 @@ const artifacts: Record<string, Artifact> = {
   types: {
     path: 'generated/openapi.ts',
     from: 'openapi.yaml',
-    build: (out) => run(bin('openapi-typescript'), ['openapi.yaml', '--redocly', 'scripts/redocly-generate.yaml', '-o', out]),
+    build: (out) => run(bin('openapi-typescript'), ['openapi.yaml', '--redocly', 'redocly.yaml', '-o', out]),
   },
   facts: {
     path: 'generated/contract-facts.ts',
