@@ -302,9 +302,13 @@ export interface components {
          * @description The user's icon: an `https://` URL of at most 2,048 characters, or `null` (until set). As
          *     RFC 9110 has it for every `https` URI, it has a host and no credentials: `https:///a.png`
          *     and `https://user:password@example.org/a.png` are refused with 400.
+         * @example https://example.org/icons/user1.png
          */
         Icon: string | null;
-        /** @description The user's status text, 1–128 characters without control characters, or `null` (until set). */
+        /**
+         * @description The user's status text, 1–128 characters without control characters, or `null` (until set).
+         * @example At lunch
+         */
         StatusText: string | null;
         PasswordChange: {
             /** @description The password in use; a wrong one fails with 401. */
