@@ -308,6 +308,21 @@ export function descriptionSections(document: Document): string[] {
   return [...(document.info?.description ?? '').matchAll(/^#+ +(.+?) *$/gm)].map((m) => m[1]!);
 }
 
+/**
+ * The code recipes of §Token refresh for apps that use another generator, by generator: each a
+ * `ts` block of that section whose first line is `// <generator>: <file name>`.
+ */
+export function generatorRecipes(document: Document): Map<string, { file: string; source: string }> {
+  const description = document.info?.description ?? '';
+  const section = /^# Token refresh *$([\s\S]*?)(?=^# )/m.exec(description)?.[1] ?? '';
+  const recipes = new Map<string, { file: string; source: string }>();
+  for (const [, source] of section.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+    const [, generator, file] = /^\/\/ ([\w@/-]+): (\S+)$/m.exec(source!.split('\n')[0]!) ?? [];
+    if (generator && file) recipes.set(generator, { file, source: source! });
+  }
+  return recipes;
+}
+
 const RULE_ID = /^[A-Z]+-[1-9][0-9]*$/;
 
 function contractRules(document: Document, fail: Fail): ContractRule[] {

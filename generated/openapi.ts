@@ -261,12 +261,12 @@ export interface components {
          *     `HttpOnly` and `SameSite=Lax`, in any order (plus `Secure` where configured).
          * @example azuma_session=vmcG6sPriniFUvFcyIKNI1kjyW4NIErHrByovYbZ7HQWMBCh0Y19tgge43dmISgb; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax
          */
-        SessionCookie: string & (unknown & unknown & unknown & unknown & unknown);
+        SessionCookie: string & (string);
         /**
          * @description A `Set-Cookie` value that empties `azuma_session` and expires it at once.
          * @example azuma_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax
          */
-        ClearedSessionCookie: string & (unknown & unknown & unknown);
+        ClearedSessionCookie: string & (string);
         /** @description A session's id, 24 lowercase hex characters; it says nothing about its tokens. */
         SessionId: string;
         /** @description One session of the user (a login and its chain of tokens). */
@@ -303,14 +303,22 @@ export interface components {
         };
         /** @description The profile fields to change; a field left out keeps its value, `null` clears it. */
         UserUpdate: {
-            /**
-             * Format: uri
-             * @description An `https://` URL of at most 2,048 characters, or `null`.
-             */
-            icon?: string | null;
-            /** @description 1–128 characters without control characters, or `null`. */
-            status?: string | null;
+            icon?: components["schemas"]["Icon"];
+            status?: components["schemas"]["StatusText"];
         };
+        /**
+         * Format: uri
+         * @description The user's icon: an `https://` URL of at most 2,048 characters, or `null` (until set). As
+         *     RFC 9110 has it for every `https` URI, it has a host and no credentials: `https:///a.png`
+         *     and `https://user:password@example.org/a.png` are refused with 400.
+         * @example https://example.org/icons/user1.png
+         */
+        Icon: string | null;
+        /**
+         * @description The user's status text, 1–128 characters without control characters, or `null` (until set).
+         * @example At lunch
+         */
+        StatusText: string | null;
         PasswordChange: {
             /** @description The password in use; a wrong one fails with 401. */
             currentPassword: string;
@@ -354,10 +362,8 @@ export interface components {
         User: {
             _id: components["schemas"]["ObjectId"];
             name: components["schemas"]["UserName"];
-            /** @description The user's icon; `null` until set. */
-            icon: string | null;
-            /** @description The user's status text; `null` until set. */
-            status: string | null;
+            icon: components["schemas"]["Icon"];
+            status: components["schemas"]["StatusText"];
         };
         Error: {
             /** @description The HTTP status of the response. */
@@ -386,7 +392,10 @@ export interface components {
                 "application/json": components["schemas"]["Session"];
             };
         };
-        /** @description Malformed JSON, or a body that breaks the schema; `detail` names the field. */
+        /**
+         * @description Malformed JSON or HTTP, a body that breaks the schema (`detail` names the field), a string
+         *     that is not well-formed Unicode, or request headers over 8 KiB, on any operation.
+         */
         BadRequest: {
             headers: {
                 "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -471,7 +480,7 @@ export interface components {
                 };
             };
         };
-        /** @description The body is over the limit (16 KiB). */
+        /** @description The body is over the limit (16 KiB), also on an operation that takes no body. */
         PayloadTooLarge: {
             headers: {
                 "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -488,7 +497,7 @@ export interface components {
                 };
             };
         };
-        /** @description The body is not `application/json`. */
+        /** @description The body is not `application/json`, also on an operation that takes no body. */
         UnsupportedMediaType: {
             headers: {
                 "X-RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -650,6 +659,7 @@ export interface operations {
                     "application/json": components["schemas"]["Version"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -673,6 +683,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -696,6 +707,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -767,6 +779,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -847,7 +860,10 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -873,6 +889,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -897,7 +914,10 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -930,6 +950,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
         };

@@ -255,12 +255,30 @@ function judge(diff: Diff, after: Document, used: Set<string>): Kind | undefined
   //    library calls every replaced request pattern breaking, since it cannot compare regexes.
   const requestPattern = section === 'paths' && last === 'pattern' && diff.action === 'replace' && diff.path.includes('requestBody');
   if (requestPattern && widensCharacterClass(diff.before, diff.after)) return 'non-breaking';
-  // 7. What the library leaves unclassified (a response header's schema, an extension such as
+  // 7. A `Set-Cookie` response header that comes to allow clearing the session cookie as well:
+  //    the user agent applies a clearing cookie by itself (RFC 6265 §5.3), and the typed client
+  //    has read an empty session cookie as the session's end since 1.0. Nothing parses the header
+  //    against its schema, so a server may always add a clearing branch where a session can end.
+  if (section === 'paths' && allowsClearingToo(diff, after)) return 'non-breaking';
+  // 8. What the library leaves unclassified (a response header's schema, an extension such as
   //    x-azuma, an error constant of the unused 404 response) fails closed, as breaking, unless it
   //    is documentation (examples, code samples, tags) or mock-data settings.
   if (diff.type === 'unclassified') return isDocumentation(diff.path) ? 'non-breaking' : 'breaking';
   // Deprecation and annotations (descriptions, summaries, servers) break no client.
   return diff.type === 'breaking' ? 'breaking' : 'non-breaking';
+}
+
+const SESSION_COOKIES = new Set(['#/components/schemas/SessionCookie', '#/components/schemas/ClearedSessionCookie']);
+
+/** Whether the change is within a `Set-Cookie` header that now is one of the session cookie or the cleared one. */
+function allowsClearingToo(diff: Diff, after: Document): boolean {
+  const at = diff.path.findIndex((key, i) => String(key).toLowerCase() === 'set-cookie' && diff.path[i - 1] === 'headers');
+  if (at < 0) return false;
+  let header: unknown = after;
+  for (const key of diff.path.slice(0, at + 1)) header = deref(after, header)?.[String(key)];
+  const branches = (deref(after, deref(after, header)?.schema)?.oneOf ?? []) as { $ref?: unknown }[];
+  const refs = new Set(branches.map((branch) => branch.$ref));
+  return refs.size === SESSION_COOKIES.size && [...SESSION_COOKIES].every((ref) => refs.has(ref));
 }
 
 /**

@@ -6,6 +6,7 @@ import type { SessionService } from './auth/sessions.js';
 import type { User } from './db/store.js';
 import { ApiError, NO_SESSION_DETAIL } from './errors.js';
 import type { Health } from './health.js';
+import { checkIcon } from './profile.js';
 import type { SessionTransport } from './session-transport.js';
 
 type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
@@ -88,6 +89,7 @@ export function createHandlers({ version, health, accounts, sessions, transport 
     },
 
     async updateMe(request) {
+      checkIcon(request.body.icon);
       return userAnswer(await accounts.updateProfile(signedIn(request).userId, request.body));
     },
 

@@ -1,6 +1,7 @@
 // The four operations through HTTP (inject): shapes per the contract, cookies, names, errors.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadContract } from '../contract/index.js';
 import { expectSchema } from './support/contract.js';
 import { buildTestApp } from './support/server.js';
 
@@ -40,7 +41,7 @@ describe('GET /api/', () => {
     const res = await app.inject('/api/');
     expect(res.statusCode).toBe(200);
     expectSchema('Version', res.json());
-    expect(res.json()).toEqual({ version: '1.3.1' });
+    expect(res.json()).toEqual({ version: loadContract().version });
   });
 });
 

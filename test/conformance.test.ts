@@ -607,6 +607,81 @@ const variants: Variant[] = [
         /wrong current passwords on PUT \/api\/me\/password all answered 401, yet POST \/api\/login \(log in to "CfPwLock-[0-9a-f]+" with a wrong password\) answered 429/,
     },
   },
+  // Issue 23, items 8 and 11: every answer documented, oversized headers and stray bodies
+  // included, and the icon rule beyond its pattern.
+  ...((): Variant[] => {
+    const oversizedHeaders = (req: ProxiedRequest) =>
+      Object.entries(req.headers).reduce((sum, [name, value]) => sum + name.length + String(value).length, 0) >
+      LIMITS.requestHeaderLimitBytes;
+    const isStray = (req: ProxiedRequest) => req.method === 'POST' && req.path === '/api/logout' && req.body !== '';
+    return [
+      {
+        breaks: 'answers 500 to oversized headers on every route but login',
+        only: ['validation.header-too-large', 'errors.no-5xx'],
+        breakage: () => ({
+          answer: (req) => (oversizedHeaders(req) && req.path !== '/api/login' ? errorResponse(500, 'INTERNAL_SERVER_ERROR') : undefined),
+        }),
+        fails: {
+          'validation.header-too-large': /GET \/api\/ \(a \d+-byte header\) answered 500 .*expected 400/,
+          'errors.no-5xx': /a \d+-byte header\) answered 500/,
+        },
+      },
+      {
+        breaks: "answers oversized headers with Node's 431, which no operation documents",
+        only: ['validation.header-too-large', 'contract.'],
+        breakage: () => ({
+          answer: (req) => (oversizedHeaders(req) ? { status: 431, headers: {}, body: '' } : undefined),
+        }),
+        fails: {
+          'validation.header-too-large': /GET \/api\/health\/live \(a \d+-byte header\) answered 431, expected 400/,
+          'contract.getLiveness': /answered 431: status 431 is not documented for getLiveness/,
+          'contract.logoutUser': /answered 431: status 431 is not documented for logoutUser/,
+        },
+      },
+      {
+        breaks: 'answers 422, which logout does not document, to a body sent to it',
+        only: ['validation.logoutUser.stray-body', 'contract.logoutUser'],
+        breakage: () => ({
+          answer: (req) => (isStray(req) ? errorResponse(422, 'BAD_REQUEST', 'logout takes no body') : undefined),
+        }),
+        fails: {
+          'validation.logoutUser.stray-body': /a stray JSON body\) answered 422: status 422 is not documented for logoutUser/,
+          'contract.logoutUser': /status 422 is not documented for logoutUser/,
+        },
+      },
+      {
+        breaks: 'answers a stray text/plain body on logout with a bare 415, not the error shape',
+        only: ['validation.logoutUser.stray-body'],
+        breakage: () => ({
+          response: (req, res) =>
+            isStray(req) && res.status === 415 ? { status: 415, headers: { 'content-type': 'text/plain' }, body: 'Unsupported' } : res,
+        }),
+        fails: {
+          'validation.logoutUser.stray-body':
+            /a stray text\/plain body\) answered 415: content-type is 'text\/plain', expected application\/json/,
+        },
+      },
+      {
+        breaks: 'takes an icon with credentials or without a host, as its pattern alone allows',
+        only: ['validation.updateMe.icon-url'],
+        breakage: () => ({
+          async response(req, res, forward) {
+            if (req.method !== 'PATCH' || req.path !== '/api/me' || res.status !== 400) return res;
+            const icon = jsonOf(req)?.icon;
+            if (typeof icon !== 'string' || !/^https:\/\/\S+$/.test(icon)) return res;
+            // Store a stand-in the server takes, then show the icon sent as if it were kept.
+            const stored = await forward({ ...req, body: JSON.stringify({ icon: null }) });
+            if (stored.status !== 200) return stored;
+            return { ...stored, body: JSON.stringify({ ...(JSON.parse(stored.body) as object), icon }) };
+          },
+        }),
+        fails: {
+          'validation.updateMe.icon-url':
+            /icon "https:\/\/\/icons\/a\.png", no host\) answered 200 .*expected 400 .*icon "https:\/\/user:secret@example\.org\/icons\/a\.png", credentials\) answered 200/,
+        },
+      },
+    ];
+  })(),
 ];
 
 describe('conformance suite against deliberately broken servers', () => {

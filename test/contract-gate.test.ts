@@ -272,3 +272,36 @@ describe('when the CLI runs on the repository as it is', () => {
     expect(out).toMatch(/^contract gate: openapi\.yaml \(\S+\) against releases\/openapi-\S+\.yaml\n✔/);
   });
 });
+
+describe('when a Set-Cookie response header of release 1.3.0 changes its schema', () => {
+  const release130: Release = {
+    file: 'releases/openapi-1.3.0.yaml',
+    text: readFileSync(join(root, 'releases/openapi-1.3.0.yaml'), 'utf8'),
+    version: '1.3.0',
+  };
+  /** 1.3.0 at 1.3.1, with the successor cookie of DELETE /api/me/sessions/{id} given `schema`. */
+  const endSessionCookie = (schema: unknown) => {
+    const document = parseDocument(release130.text);
+    const headers = document.components!.headers as Record<string, { schema: unknown }>;
+    headers.EndSessionSetCookie = { ...headers.RefreshSetCookie!, schema };
+    const noContent = (document.paths!['/api/me/sessions/{id}']!.delete!.responses as Record<string, { headers: Record<string, unknown> }>)[
+      '204'
+    ]!;
+    noContent.headers['Set-Cookie'] = { $ref: '#/components/headers/EndSessionSetCookie' };
+    document.info.version = '1.3.1';
+    return checkContract({ file: 'openapi.yaml', text: JSON.stringify(document) }, release130);
+  };
+
+  it('to the session cookie or the cleared one (the session may end itself), then it is not breaking', () => {
+    const result = endSessionCookie({
+      oneOf: [{ $ref: '#/components/schemas/SessionCookie' }, { $ref: '#/components/schemas/ClearedSessionCookie' }],
+    });
+    expect(result.problems).toEqual([]);
+  });
+
+  it('to the session cookie or any string, then it is breaking', () => {
+    const result = endSessionCookie({ oneOf: [{ $ref: '#/components/schemas/SessionCookie' }, { type: 'string' }] });
+    expect(result.ok).toBe(false);
+    expect(result.report).toMatch(/EndSessionSetCookie\/schema\/oneOf: added .* in DELETE \/api\/me\/sessions\/\{id\} \(204\)/);
+  });
+});

@@ -40,19 +40,21 @@ describe('openapi.yaml', () => {
 
   it('when an operation can fail, then it references the shared error responses', () => {
     const codes = Object.fromEntries(operations.map(({ op }) => [op.operationId, Object.keys(op.responses).sort()]));
+    // 400 everywhere: headers over the limit are refused before any route. 413 and 415 wherever
+    // the method can carry a body, taken or not.
     expect(codes).toEqual({
-      getVersion: ['200', '500', '503'],
-      getLiveness: ['200', '500', '503'],
-      getReadiness: ['200', '500', '503'],
+      getVersion: ['200', '400', '500', '503'],
+      getLiveness: ['200', '400', '500', '503'],
+      getReadiness: ['200', '400', '500', '503'],
       registerUser: ['200', '400', '409', '413', '415', '429', '500', '503'],
       loginUser: ['200', '400', '401', '413', '415', '429', '500', '503'],
-      getMe: ['200', '401', '500', '503'],
+      getMe: ['200', '400', '401', '500', '503'],
       updateMe: ['200', '400', '401', '413', '415', '500', '503'],
       changePassword: ['200', '400', '401', '409', '413', '415', '429', '500', '503'],
-      logoutUser: ['204', '401', '500', '503'],
-      listSessions: ['200', '401', '500', '503'],
-      endOtherSessions: ['204', '401', '500', '503'],
-      endSession: ['204', '400', '401', '404', '500', '503'],
+      logoutUser: ['204', '400', '401', '413', '415', '500', '503'],
+      listSessions: ['200', '400', '401', '500', '503'],
+      endOtherSessions: ['204', '400', '401', '413', '415', '500', '503'],
+      endSession: ['204', '400', '401', '404', '413', '415', '500', '503'],
     });
     for (const { op } of operations) {
       for (const [status, response] of Object.entries(op.responses as Json)) {
@@ -97,6 +99,35 @@ describe('openapi.yaml', () => {
       const created = deref(doc.paths[path!][method!].responses['200']);
       expect(deref(created.headers['Set-Cookie']).required).toBe(true);
     }
+  });
+
+  it('when a schema constrains a string, then it says it is a string, so generators need not guess from a bare pattern', () => {
+    const stringKeywords = ['pattern', 'minLength', 'maxLength', 'format'];
+    const untyped: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (!node || typeof node !== 'object') return;
+      const schema = node as Json;
+      const types = [schema.type ?? []].flat();
+      if (stringKeywords.some((key) => typeof schema[key] === 'string' || typeof schema[key] === 'number') && !types.includes('string'))
+        untyped.push(path);
+      for (const [key, value] of Object.entries(schema)) walk(value, `${path}/${key}`);
+    };
+    walk(doc.components.schemas, '#/components/schemas');
+    walk(doc.components.headers, '#/components/headers');
+    walk(doc.paths, '#/paths');
+    expect(untyped).toEqual([]);
+  });
+
+  it('when the user is answered, then icon and status are the very schemas an update sets', () => {
+    const { User, UserUpdate } = doc.components.schemas;
+    for (const field of ['icon', 'status']) {
+      expect(User.properties[field].$ref, field).toMatch(/^#\/components\/schemas\//);
+      expect(User.properties[field]).toEqual(UserUpdate.properties[field]);
+    }
+  });
+
+  it('when an example shows the version, then it is info.version of this document', () => {
+    expect(doc.components.examples.VersionResponseExample.value).toEqual({ version: contract.version });
   });
 
   it('when the error messages are listed, then they are exactly the constants of the contract notes', () => {

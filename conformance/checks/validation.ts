@@ -3,10 +3,10 @@
 // operation gets a live credential with them: the contract does not say whether a server looks at
 // the body or the credential first, so only a bad body must decide the answer.
 import fc from 'fast-check';
-import { mutations, validBody } from '../arbitraries.js';
-import { type Context, expectError, statusName } from '../context.js';
+import { mutations, pathFor, validBody } from '../arbitraries.js';
+import { type Context, expectConforms, expectError, expectOk, statusName } from '../context.js';
 import type { Contract, Operation } from '../contract.js';
-import type { Credentials } from '../http.js';
+import { CheckFailed, type Credentials } from '../http.js';
 import { type Check, Skipped } from '../runner.js';
 
 const shorten = (text: string) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
@@ -96,21 +96,125 @@ export function validationChecks(contract: Contract): Check[] {
   const headerLimit = contract.index.limits.requestHeaderLimitBytes;
   checks.push({
     id: 'validation.header-too-large',
-    title: `a request whose headers exceed ${headerLimit} bytes answers ${statusName(contract, 400)}`,
-    rules: ['ERROR-3', 'ERROR-1'],
+    title: `every operation answers a request whose headers exceed ${headerLimit} bytes with ${statusName(contract, 400)}, which it documents`,
+    rules: ['ERROR-3', 'ERROR-1', 'WIRE-1'],
     async run(ctx) {
       // One header a kilobyte past the limit: big enough for any accounting of the rest.
       const padding = 'x'.repeat(headerLimit + 1024);
-      // Login documents 400; whatever the route, the server must refuse before reading further.
-      const ex = await ctx.http.send({
-        method: 'POST',
-        path: '/api/login',
-        label: `a ${padding.length}-byte header`,
-        json: { name: 'header-limit', password: 'header-limit' },
-        headers: { 'x-padding': padding },
-      });
-      expectError(ex, 400, contract);
+      const failed: string[] = [];
+      for (const op of contract.operations) {
+        // A request the operation would otherwise take (a valid body, no credential): only the
+        // header's size can decide the answer, and nothing is changed when a server ignores it.
+        const body =
+          op.requestSchema && op.requestValidator
+            ? fc.sample(validBody(contract, op.requestSchema, op.requestValidator), { seed: ctx.seed, numRuns: 1 })[0]
+            : undefined;
+        const ex = await ctx.http.send({
+          method: op.method,
+          path: pathFor(contract, op, ctx.seed),
+          label: `a ${padding.length}-byte header`,
+          ...(body !== undefined ? { json: body } : {}),
+          headers: { 'x-padding': padding },
+        });
+        try {
+          expectError(ex, 400, contract);
+        } catch (error) {
+          if (!(error instanceof CheckFailed)) throw error;
+          failed.push(error.message);
+        }
+      }
+      if (failed.length > 0) throw new CheckFailed(failed.join(' | '));
     },
   });
+  // Operations that take no body but a method that may carry one: a body sent anyway must still
+  // get an answer the operation documents, in the error shape when it is refused.
+  const limitPadding = 'p'.repeat(oversized);
+  const strayBodies: { label: string; body: string; contentType: string }[] = [
+    { label: 'a stray JSON body', body: '{"stray": true}', contentType: 'application/json' },
+    { label: 'a stray malformed JSON body', body: '{"stray": ', contentType: 'application/json' },
+    { label: 'a stray empty JSON body', body: '', contentType: 'application/json' },
+    { label: 'a stray text/plain body', body: 'stray=true', contentType: 'text/plain' },
+    { label: `a stray body over ${limit} bytes`, body: JSON.stringify({ stray: limitPadding }), contentType: 'application/json' },
+  ];
+  const bodiless = contract.operations.filter((op) => !op.requestSchema && !['GET', 'HEAD'].includes(op.method));
+  for (const op of bodiless) {
+    checks.push({
+      id: `validation.${op.id}.stray-body`,
+      rules: ['WIRE-1', 'ERROR-1'],
+      title: `${op.method} ${op.path}, which takes no body, answers a status it documents to one sent anyway`,
+      async run(ctx) {
+        const failed: string[] = [];
+        const account = await ctx.account(`stray-${op.id}`);
+        for (const stray of strayBodies) {
+          // A session of its own each time: a server that ignores the body may end the session.
+          const session = await ctx.login(account, `a session for ${stray.label}`);
+          const ex = await ctx.http.send({
+            method: op.method,
+            path: pathFor(contract, op, ctx.seed),
+            label: stray.label,
+            body: stray.body,
+            contentType: stray.contentType,
+            ...(op.security.length > 0 ? { auth: { header: session.token } } : {}),
+          });
+          try {
+            if (ex.status >= 400) expectError(ex, ex.status, contract);
+            else expectConforms(ex);
+          } catch (error) {
+            if (!(error instanceof CheckFailed)) throw error;
+            failed.push(error.message);
+          }
+        }
+        if (failed.length > 0) throw new CheckFailed(failed.join(' | '));
+      },
+    });
+  }
+  checks.push(iconCheck(contract));
   return checks;
+}
+
+/** Icons the rule refuses though they start like one: RFC 9110 gives every https URI a host and no credentials. */
+const BAD_ICONS: readonly [string, string][] = [
+  ['https://', 'nothing after the scheme'],
+  ['https:///icons/a.png', 'no host'],
+  ['https://:443/icons/a.png', 'a port but no host'],
+  ['https://user:secret@example.org/icons/a.png', 'credentials'],
+  ['https://@example.org/icons/a.png', 'an empty user'],
+  ['HTTPS://example.org/icons/a.png', 'an upper-case scheme'],
+  ['http://example.org/icons/a.png', 'http'],
+  ['https://example.org/icons/a b.png', 'a space'],
+];
+const GOOD_ICONS = ['https://example.org/icons/a.png', 'https://[2001:db8::1]:8443/a.png?size=64#top'];
+
+function iconCheck(contract: Contract): Check {
+  return {
+    id: 'validation.updateMe.icon-url',
+    rules: ['ACCOUNT-7'],
+    title: `PATCH /api/me refuses an icon that is not an https URL with a host and no credentials with ${statusName(contract, 400)}, and keeps one that is`,
+    async run(ctx) {
+      const { session } = await ctx.account('icon');
+      const auth = { header: session.token };
+      const failed: string[] = [];
+      for (const [icon, why] of BAD_ICONS) {
+        const ex = await ctx.http.send({
+          method: 'PATCH',
+          path: '/api/me',
+          label: `icon ${JSON.stringify(icon)}, ${why}`,
+          json: { icon },
+          auth,
+        });
+        try {
+          expectError(ex, 400, contract);
+        } catch (error) {
+          if (!(error instanceof CheckFailed)) throw error;
+          failed.push(error.message);
+        }
+      }
+      if (failed.length > 0) throw new CheckFailed(failed.join(' | '));
+      for (const icon of GOOD_ICONS) {
+        const ex = await ctx.http.send({ method: 'PATCH', path: '/api/me', label: `icon ${JSON.stringify(icon)}`, json: { icon }, auth });
+        const user = expectOk<{ icon: unknown }>(ex);
+        if (user.icon !== icon) throw new CheckFailed(`${ex.label} answered icon ${JSON.stringify(user.icon)}, expected the icon sent`);
+      }
+    },
+  };
 }

@@ -44,7 +44,15 @@ describe('while PostgreSQL is down', () => {
     // A step timeout far past the test's own: a step that waited for it could not pass.
     const store = await postgresStore(await cluster.createDatabase('refused'), { pool: 2, stepTimeoutMs: 3_600_000 });
     try {
-      await store.users.insert({ id: 'u1', name: 'kept', nameKey: 'kept', nameSkeleton: 'kept', passwordHash: 'h', createdAt: 1 });
+      await store.users.insert({
+        id: 'u1',
+        name: 'kept',
+        nameKey: 'kept',
+        nameSkeleton: 'kept',
+        nameSkeletonWritten: 'kept',
+        passwordHash: 'h',
+        createdAt: 1,
+      });
       await cluster.stopServer();
       // Many rounds, some of them several steps at once: a driver that backs off between
       // reconnects (for seconds, growing with each refusal) keeps later ones waiting.
