@@ -36,8 +36,8 @@ Options:
   --timeout MS     per-request timeout (default ${DEFAULT_TIMEOUT_MS})
   --slow-connections N
                    at most this many slow connections from one loopback address for
-                   connections.per-address (default ${DEFAULT_SLOW_CONNECTIONS}; it stops once the
-                   server closes new ones); more than the server lets one address hold
+                   connections.per-address, which stops sooner once the server closes
+                   new ones (default ${DEFAULT_SLOW_CONNECTIONS}: more than a sane per-address cap)
   -h, --help       this text
 
 Exit code: 0 when every check passed (skipped ones aside), 1 when any failed, 2 on bad usage.`;
