@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
-import { allChecks, DEFAULT_RUNS, DEFAULT_TIMEOUT_MS, runConformance } from './index.js';
+import { allChecks, DEFAULT_RUNS, DEFAULT_SLOW_CONNECTIONS, DEFAULT_TIMEOUT_MS, runConformance } from './index.js';
 import { formatResult, formatRules, formatRuleTally, formatTally, writeJson, writeJUnit } from './report.js';
 import { ruleResults } from './rules.js';
 
@@ -34,6 +34,10 @@ Options:
   --json FILE      also write the report as JSON
   --junit FILE     also write the report as JUnit XML
   --timeout MS     per-request timeout (default ${DEFAULT_TIMEOUT_MS})
+  --slow-connections N
+                   at most this many slow connections from one loopback address for
+                   connections.per-address, which stops sooner once the server closes
+                   new ones (default ${DEFAULT_SLOW_CONNECTIONS}: more than a sane per-address cap)
   -h, --help       this text
 
 Exit code: 0 when every check passed (skipped ones aside), 1 when any failed, 2 on bad usage.`;
@@ -58,6 +62,7 @@ const OPTIONS = {
   json: { type: 'string' },
   junit: { type: 'string' },
   timeout: { type: 'string' },
+  'slow-connections': { type: 'string' },
   rules: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -82,6 +87,7 @@ const runs = integer('runs', args.runs, 1);
 // Chosen here, not in the library, so the first line can print it before anything can fail.
 const seed = integer('seed', args.seed, 0) ?? randomInt(2 ** 31 - 1);
 const timeoutMs = integer('timeout', args.timeout, 1);
+const slowConnections = integer('slow-connections', args['slow-connections'], 1);
 const only = args.only
   ?.flatMap((list) => list.split(','))
   .map((s) => s.trim())
@@ -112,6 +118,7 @@ const report = await runConformance({
   seed,
   ...(only ? { only } : {}),
   ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+  ...(slowConnections !== undefined ? { slowConnections } : {}),
   onResult: (result) => console.log(formatResult(result)),
 });
 if (args.json) writeJson(args.json, report);

@@ -2,6 +2,7 @@
 // made (created lazily, each once, with random names so runs never collide).
 import { randomBytes } from 'node:crypto';
 import type { components } from '../generated/openapi.js';
+import { DEFAULT_SLOW_CONNECTIONS } from './checks/connections.js';
 import type { Contract } from './contract.js';
 import { brief, CheckFailed, type Credentials, cookieValue, type Exchange, type Http, isRecord } from './http.js';
 
@@ -27,6 +28,8 @@ export interface Context {
   http: Http;
   seed: number;
   runs: number;
+  /** How many slow connections connections.per-address opens at most from one address. */
+  slowConnections: number;
   /** A fresh account per label, registered on first use; `prefix` starts its random name. */
   account(label: string, prefix?: string): Promise<Account>;
   /** Every account the run registered, for the after-fuzzing login check. */
@@ -151,7 +154,13 @@ export function randomName(prefix: string): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`.slice(0, 32);
 }
 
-export function createContext(contract: Contract, http: Http, seed: number, runs: number): Context {
+export function createContext(
+  contract: Contract,
+  http: Http,
+  seed: number,
+  runs: number,
+  slowConnections = DEFAULT_SLOW_CONNECTIONS,
+): Context {
   const registered = new Map<string, Promise<Account>>();
 
   async function register(prefix: string): Promise<Account> {
@@ -172,6 +181,7 @@ export function createContext(contract: Contract, http: Http, seed: number, runs
     http,
     seed,
     runs,
+    slowConnections,
     account(label, prefix = `Cf${label.replace(/[^A-Za-z0-9]/g, '').slice(0, 12)}`) {
       let account = registered.get(label);
       if (!account) {

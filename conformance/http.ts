@@ -95,7 +95,7 @@ export class Http {
 
   constructor(
     /** Without a trailing slash; request paths start with one. */
-    private readonly baseUrl: string,
+    readonly baseUrl: string,
     private readonly contract: Contract,
     private readonly timeoutMs: number,
   ) {

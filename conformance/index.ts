@@ -4,6 +4,7 @@ import { randomInt } from 'node:crypto';
 import { accountChecks } from './checks/accounts.js';
 import { authChecks } from './checks/auth.js';
 import { basicChecks } from './checks/basics.js';
+import { connectionChecks, DEFAULT_SLOW_CONNECTIONS } from './checks/connections.js';
 import { contractChecks } from './checks/contract.js';
 import { fuzzChecks } from './checks/fuzz.js';
 import { healthChecks } from './checks/health.js';
@@ -34,6 +35,8 @@ export interface ConformanceOptions {
   only?: string[];
   /** Per-request timeout in ms. */
   timeoutMs?: number;
+  /** How many slow connections connections.per-address opens at most from one loopback address. */
+  slowConnections?: number;
   /** The contract to check against, compiled or as a file; the package's own copy unless told. */
   contract?: Contract | string | URL;
   /** Called as each check ends, e.g. to print it. */
@@ -42,11 +45,13 @@ export interface ConformanceOptions {
 
 export const DEFAULT_RUNS = 200;
 export const DEFAULT_TIMEOUT_MS = 30_000;
+export { DEFAULT_SLOW_CONNECTIONS } from './checks/connections.js';
 
 /**
  * Every check, in the order they run: fuzzing after the deterministic checks, then the token checks
- * (one reads every session the run began, one may wait tokens out), the tallies, and last the rate
- * limit (exhausting it would starve any check after it).
+ * (one reads every session the run began, one may wait tokens out), the tallies, the connections
+ * one address may hold (after the tallies, which it would not add to, and from addresses of its
+ * own), and last the rate limit (exhausting it would starve any check after it).
  */
 export function allChecks(contract: Contract): Check[] {
   return [
@@ -61,6 +66,7 @@ export function allChecks(contract: Contract): Check[] {
     ...fuzzChecks(contract),
     ...tokenChecks(contract),
     ...contractChecks(contract),
+    ...connectionChecks(),
     // Last: exhausting the rate limit would starve every check after it.
     ...rateLimitChecks(contract),
   ];
@@ -76,7 +82,7 @@ export async function runConformance(options: ConformanceOptions): Promise<Repor
   const runs = options.runs ?? DEFAULT_RUNS;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const http = new Http(baseUrl, contract, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const ctx = createContext(contract, http, seed, runs);
+  const ctx = createContext(contract, http, seed, runs, options.slowConnections ?? DEFAULT_SLOW_CONNECTIONS);
   const checks = allChecks(contract).filter(
     (check) => !options.only?.length || check.id === 'server.reachable' || options.only.some((prefix) => check.id.startsWith(prefix)),
   );

@@ -22,7 +22,7 @@ import {
   resurrecting,
   startBrokenServer,
 } from './support/breaking-proxy.js';
-import { type RunningServer, startServer } from './support/server.js';
+import { buildTestApp, type RunningServer, startServer } from './support/server.js';
 
 /** Small fuzz counts keep the whole file quick on two shared cores; the CLI default is larger. */
 const RUNS = 30;
@@ -717,6 +717,52 @@ describe('conformance suite against deliberately broken servers', () => {
       variant.only ? LIFETIME_TIMEOUT_MS : undefined,
     );
   }
+});
+
+// Not through the proxy: upstream, a proxy would itself be the one address every connection came
+// from. The servers run with a small global cap instead, so the suite's slow connections are few.
+describe('connections.per-address against servers with and without a per-address cap', () => {
+  const CHECK = 'connections.per-address';
+  /** Connections the test servers take in all; the suite opens three times as many from one address. */
+  const TOTAL = 16;
+  const run = (server: RunningServer) =>
+    runConformance({ baseUrl: server.url, runs: VARIANT_RUNS, only: [CHECK], slowConnections: 3 * TOTAL });
+
+  it('when one address may hold only a share of the connections, then another address is answered every time and the check passes', async () => {
+    const server = await startServer({ maxConnections: TOTAL, maxConnectionsPerIp: TOTAL / 4 });
+    try {
+      const report = await run(server);
+      expect(Object.fromEntries(report.results.map((r) => [r.id, r.outcome]))).toEqual({ 'server.reachable': 'pass', [CHECK]: 'pass' });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('when one address may hold every connection the server takes, then the check fails saying the other address got no answer', async () => {
+    const server = await startServer({ maxConnections: TOTAL, maxConnectionsPerIp: TOTAL });
+    try {
+      const report = await run(server);
+      expect(failures(report)[CHECK]).toMatch(
+        /^while 127\.0\.0\.3 held \d+ slow connections, all the server would take from it, GET \/api\/ from 127\.0\.0\.2 went unanswered \(no 200\) in 8 of 8 tries: no answer/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('when the server is at ::1, then the check skips: IPv6 loopback has no second address', async () => {
+    const app = await buildTestApp();
+    const url = await app.listen({ host: '::1', port: 0 });
+    try {
+      const report = await runConformance({ baseUrl: url, runs: VARIANT_RUNS, only: [CHECK] });
+      expect(report.results.find((r) => r.id === CHECK)).toMatchObject({
+        outcome: 'skip',
+        reason: expect.stringMatching(/only IPv6 loopback address.*against 127\.0\.0\.1/),
+      });
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('how accounts.timing judges the times it measured', () => {
