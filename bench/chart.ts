@@ -1,4 +1,4 @@
-// The run at a glance (bench/results/latest.svg, shown in the README): for each fast scenario the
+// The run at a glance (bench/results/latest.svg, shown in docs/benchmarks.md): for each fast scenario the
 // server's bar beside the bare ceiling's, in req/s and in CPU µs per answer, each with its target
 // marked (req/s: the share of the ceiling to reach; CPU: the most per answer that share allows).
 // A pure function of the summary, hand-written SVG: nothing to install.

@@ -55,7 +55,7 @@ export function explainRows(
 const fixed = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const signed = (value: number) => (Number.isFinite(value) ? `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(1)}` : '–');
 
-/** The table as markdown, ready for the README: CPU µs per answer and the Δ of each layer. */
+/** The table as markdown, ready for docs/benchmarks.md: CPU µs per answer and the Δ of each layer. */
 export function explainTable(rows: readonly ExplainRow[], scenarios: readonly string[]): string {
   const head = ['layers', ...scenarios.flatMap((scenario) => [`${scenario} µs/answer`, 'Δ'])];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`];

@@ -224,7 +224,7 @@ export function printReport(report: {
   console.log(
     `ceiling RSS peak per round (MiB): ${mib(summary.rss.ceilingPeakPerRound)}; whole run ${num(summary.rss.runPeak.ceiling, 1)} MiB`,
   );
-  console.log('\nfor the README:\n');
+  console.log('\nfor docs/benchmarks.md:\n');
   console.log(markdownTable(summary));
   if (Object.keys(ratios.postgres).length > 0) {
     console.log('\nPostgreSQL beside SQLite (the same server; CPU counts the Node process only, not PostgreSQL backends):\n');
@@ -238,7 +238,7 @@ export function printReport(report: {
   }
 }
 
-/** The fast scenarios as a markdown table for the README: server beside the bare ceiling, with the ratios and targets. */
+/** The fast scenarios as a markdown table for docs/benchmarks.md: server beside the bare ceiling, with the ratios and targets. */
 export function markdownTable(summary: Summary): string {
   const lines = [
     '| scenario | ceiling req/s | server req/s | ratio | target | ceiling CPU µs/answer | server CPU µs/answer | CPU ratio |',

@@ -78,7 +78,7 @@ export const USAGE = `usage: azuma-server [--demo | --help]
   --help  this text
 
 Every other setting is an AZUMA_* environment variable (AZUMA_HOST, AZUMA_PORT, AZUMA_DB, ...),
-listed with its default in the README.`;
+listed with its default in docs/operators.md.`;
 
 export interface Flags {
   demo: boolean;
@@ -255,7 +255,7 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     corsOrigins: origins(env, 'AZUMA_CORS_ORIGINS'),
     trustProxy: trustProxy(env, 'AZUMA_TRUST_PROXY', 'AZUMA_TRUST_ANY_PROXY'),
     logLevel,
-    // Off by default: the line costs a third of what a GET /api/ costs in all (README, Benchmarks);
+    // Off by default: the line costs a third of what a GET /api/ costs in all (docs/benchmarks.md);
     // a reverse proxy usually logs requests already.
     accessLog: boolean(env, 'AZUMA_ACCESS_LOG', false),
     hashConcurrency: integer(env, 'AZUMA_HASH_CONCURRENCY', availableParallelism(), 1, 64),
