@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { servicesEnabled } from './test/support/services.js';
 
@@ -25,6 +26,9 @@ export default defineConfig({
   test: {
     // better-sqlite3 is a native addon: it breaks under vmThreads; forks isolate it cleanly.
     pool: 'forks',
+    // Most files spend their time waiting on what they started (servers, clusters, Chromium), not
+    // on a core, so a 2-core machine still runs three at once; VITEST_MAX_WORKERS overrides it.
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || Math.max(3, availableParallelism() - 1),
     testTimeout: 20_000,
     projects: [
       {
