@@ -9,7 +9,7 @@ import type { Account, Context } from '../context.js';
 import type { Contract, Operation } from '../contract.js';
 import { expectConforms, expectError, expectOk, expectSession, expectStatus, expectUser, statusName } from '../expect.js';
 import { CheckFailed } from '../http.js';
-import { by, login as logIn, type Session } from '../requests.js';
+import { by, type Channel, getMe, login as logIn, type Session } from '../requests.js';
 import { type Check, Skipped } from '../runner.js';
 
 /**
@@ -197,15 +197,9 @@ export function fuzzChecks(contract: Contract): Check[] {
         );
         await property(
           ctx,
-          fc.tuple(token, fc.constantFrom('cookie' as const, 'header' as const)),
+          fc.tuple(token, fc.constantFrom<Channel>('cookie', 'header')),
           async ([value, channel]) => {
-            const ex = await ctx.http.send({
-              method: 'GET',
-              path: '/api/me',
-              label: `fuzz: token ${JSON.stringify(value)} by ${channel}`,
-              auth: by(channel, value),
-            });
-            expectError(ex, 401, contract);
+            expectError(await getMe(ctx, by(channel, value), `fuzz: token ${JSON.stringify(value)} by ${channel}`), 401, contract);
           },
           ctx.runs,
           true,
