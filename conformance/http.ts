@@ -1,23 +1,13 @@
 // Plain-fetch HTTP for the suite: black-box, cookies handled by hand, and every response checked
 // against the contract as it arrives, so no check can forget to.
 import type { Contract, Operation } from './contract.js';
+import { clip, setCookiesCame } from './messages.js';
 
 export interface Credentials {
   /** Token sent in the session cookie. */
   cookie?: string;
   /** Token sent in the session request header. */
   header?: string;
-}
-
-/** The two ways a session token travels: the contract's cookie, or its header. */
-export type Channel = 'cookie' | 'header';
-
-/** Both channels, for checks that must see a behaviour on each. */
-export const CHANNELS: readonly Channel[] = ['header', 'cookie'];
-
-/** `token` sent on one channel. */
-export function by(channel: Channel, token: string): Credentials {
-  return channel === 'cookie' ? { cookie: token } : { header: token };
 }
 
 export interface RequestSpec {
@@ -70,22 +60,6 @@ export function cookieValue(setCookie: string, name: string): string | undefined
   const eq = pair?.indexOf('=') ?? -1;
   if (!pair || eq < 0 || pair.slice(0, eq).trim() !== name) return undefined;
   return pair.slice(eq + 1).trim();
-}
-
-/** The Set-Cookie lines a response carried, for messages. */
-export function setCookiesCame(ex: Exchange): string {
-  return ex.setCookies.length === 0 ? 'none came' : `came: ${ex.setCookies.map((line) => JSON.stringify(line)).join(', ')}`;
-}
-
-/** The start of a body, for messages. */
-function clip(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
-}
-
-/** The status and the start of the body, for messages. */
-export function brief(ex: Exchange): string {
-  const body = clip(ex.text);
-  return `${ex.status}${body ? ` ${body}` : ''}`;
 }
 
 export class Http {

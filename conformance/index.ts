@@ -1,20 +1,20 @@
 // The suite as a library: `runConformance` checks one server at a URL and returns the report; the
 // CLI and our own tests both call it.
 import { randomInt } from 'node:crypto';
-import { accountChecks } from './checks/accounts.js';
+import { accountChecks } from './checks/accounts/index.js';
+import { apiChecks } from './checks/api.js';
 import { authChecks } from './checks/auth.js';
-import { basicChecks } from './checks/basics.js';
-import { connectionChecks, DEFAULT_SLOW_CONNECTIONS } from './checks/connections.js';
+import { connectionChecks } from './checks/connections.js';
 import { contractChecks } from './checks/contract.js';
 import { fuzzChecks } from './checks/fuzz.js';
 import { healthChecks } from './checks/health.js';
 import { rateLimitChecks } from './checks/rate-limit.js';
 import { refreshChecks } from './checks/refresh.js';
-import { sessionChecks } from './checks/sessions.js';
+import { sessionChecks } from './checks/sessions/index.js';
 import { timingChecks } from './checks/timing.js';
 import { tokenChecks } from './checks/tokens.js';
 import { validationChecks } from './checks/validation.js';
-import { createContext } from './context.js';
+import { createContext, DEFAULT_SLOW_CONNECTIONS } from './context.js';
 import { CONTRACT_FILE, type Contract, compileContract } from './contract.js';
 import { Http } from './http.js';
 import { ruleResults } from './rules.js';
@@ -45,7 +45,7 @@ export interface ConformanceOptions {
 
 export const DEFAULT_RUNS = 200;
 export const DEFAULT_TIMEOUT_MS = 30_000;
-export { DEFAULT_SLOW_CONNECTIONS } from './checks/connections.js';
+export { DEFAULT_SLOW_CONNECTIONS } from './context.js';
 
 /**
  * Every check, in the order they run: fuzzing after the deterministic checks, then the token checks
@@ -55,7 +55,7 @@ export { DEFAULT_SLOW_CONNECTIONS } from './checks/connections.js';
  */
 export function allChecks(contract: Contract): Check[] {
   return [
-    ...basicChecks(contract),
+    ...apiChecks(contract),
     ...healthChecks(),
     ...accountChecks(contract),
     ...timingChecks(),

@@ -1,19 +1,26 @@
-// Authentication on the secured operation: 401 in the error shape without a live credential,
-// cookie and header auth, and the cookie winning when both are live.
+// Authentication, cross-cutting: every secured operation answers 401 in the error shape without a
+// live credential, on either channel; a live token works on either; the cookie wins when both are
+// live, and a dead cookie does not hide a live header.
 import fc from 'fast-check';
 import { pathFor, validBody } from '../arbitraries.js';
-import { type Context, expectError, expectOk, statusName, type User } from '../context.js';
+import type { Context } from '../context.js';
 import type { Contract } from '../contract.js';
+import { expectError, expectField, expectOk, statusName } from '../expect.js';
 import { CheckFailed, type Credentials } from '../http.js';
+import { by, CHANNELS, type Channel, getMe, type User } from '../requests.js';
 import { type Check, Skipped } from '../runner.js';
+import { unknownToken } from '../session-tokens.js';
 
-/** A token of the contract's shape that no server issued. */
-export function unknownToken(contract: Contract): string {
-  return fc.sample(fc.stringMatching(contract.index.session.tokenPattern), 1)[0]!;
-}
+/** What differs between the two channels: the rule that admits a token on it, and a token of the wrong shape. */
+const CHANNEL_FACTS: Record<Channel, { rule: string; malformed: string }> = {
+  cookie: { rule: 'AUTH-1', malformed: 'x' },
+  header: { rule: 'AUTH-2', malformed: 'not-a-token' },
+};
 
-function me(ctx: Context, auth: Credentials, label: string) {
-  return ctx.http.send({ method: 'GET', path: '/api/me', label, auth });
+/** Fails unless GET /api/me with `auth` answers the user named `expected`. */
+async function expectUserNamed(ctx: Context, auth: Credentials, label: string, expected: string): Promise<void> {
+  const ex = await getMe(ctx, auth, label);
+  expectField(ex, 'name', expectOk<User>(ex).name, expected);
 }
 
 export function authChecks(contract: Contract): Check[] {
@@ -41,11 +48,30 @@ export function authChecks(contract: Contract): Check[] {
     },
   });
 
-  const expectUser = async (ctx: Context, auth: Credentials, label: string, expected: string) => {
-    const user = expectOk<User>(await me(ctx, auth, label));
-    if (user.name !== expected)
-      throw new CheckFailed(`GET /api/me (${label}) answered user ${JSON.stringify(user.name)}, expected ${JSON.stringify(expected)}`);
-  };
+  const perChannel = (channel: Channel): Check[] => [
+    unauthorized(
+      `auth.bad-${channel}`,
+      `every secured operation with an unknown token in the ${channel} answers 401`,
+      () => by(channel, unknownToken(contract)),
+      `an unknown ${channel} token`,
+    ),
+    unauthorized(
+      `auth.malformed-${channel}`,
+      `every secured operation with a ${channel} token of the wrong shape answers 401, not 400 or 500`,
+      () => by(channel, CHANNEL_FACTS[channel].malformed),
+      `a malformed ${channel} token`,
+    ),
+    {
+      id: `auth.${channel}`,
+      rules: [CHANNEL_FACTS[channel].rule],
+      title: `GET /api/me with a live token in the ${channel} answers 200 with its user`,
+      async run(ctx) {
+        const account = await ctx.account('main');
+        const { token } = await ctx.login(account, `a session to use by ${channel}`);
+        await expectUserNamed(ctx, by(channel, token), `${channel} auth`, account.name);
+      },
+    },
+  ];
 
   return [
     unauthorized(
@@ -54,48 +80,7 @@ export function authChecks(contract: Contract): Check[] {
       () => undefined,
       'no credential',
     ),
-    unauthorized(
-      'auth.bad-cookie',
-      'every secured operation with an unknown token in the cookie answers 401',
-      () => ({ cookie: unknownToken(contract) }),
-      'an unknown cookie token',
-    ),
-    unauthorized(
-      'auth.bad-header',
-      'every secured operation with an unknown token in the header answers 401',
-      () => ({ header: unknownToken(contract) }),
-      'an unknown header token',
-    ),
-    unauthorized(
-      'auth.malformed-header',
-      'every secured operation with a header token of the wrong shape answers 401, not 400 or 500',
-      () => ({ header: 'not-a-token' }),
-      'a malformed header token',
-    ),
-    unauthorized(
-      'auth.malformed-cookie',
-      'every secured operation with a cookie token of the wrong shape answers 401, not 400 or 500',
-      () => ({ cookie: 'x' }),
-      'a malformed cookie token',
-    ),
-    {
-      id: 'auth.cookie',
-      rules: ['AUTH-1'],
-      title: 'GET /api/me with a live token in the cookie answers 200 with its user',
-      async run(ctx) {
-        const account = await ctx.account('main');
-        await expectUser(ctx, { cookie: account.session.token }, 'cookie auth', account.name);
-      },
-    },
-    {
-      id: 'auth.header',
-      rules: ['AUTH-2'],
-      title: 'GET /api/me with a live token in the header answers 200 with its user',
-      async run(ctx) {
-        const account = await ctx.account('main');
-        await expectUser(ctx, { header: account.session.token }, 'header auth', account.name);
-      },
-    },
+    ...CHANNELS.flatMap(perChannel),
     {
       id: 'auth.cookie-wins',
       rules: ['AUTH-3'],
@@ -103,19 +88,15 @@ export function authChecks(contract: Contract): Check[] {
       async run(ctx) {
         const cookieUser = await ctx.account('main');
         const headerUser = await ctx.account('other');
-        const user = expectOk<User>(
-          await me(
-            ctx,
-            { cookie: cookieUser.session.token, header: headerUser.session.token },
-            "A's token in the cookie, B's in the header",
-          ),
-        );
+        const cookie = (await ctx.login(cookieUser, "A's session, for the cookie")).token;
+        const header = (await ctx.login(headerUser, "B's session, for the header")).token;
+        const ex = await getMe(ctx, { cookie, header }, "A's token in the cookie, B's in the header");
+        const user = expectOk<User>(ex);
         if (user.name === headerUser.name)
           throw new CheckFailed(
             "GET /api/me with A's token in the cookie and B's in the header answered B: the header won over the cookie",
           );
-        if (user.name !== cookieUser.name)
-          throw new CheckFailed(`GET /api/me answered ${JSON.stringify(user.name)}, expected the cookie's user`);
+        expectField(ex, 'name', user.name, cookieUser.name);
       },
     },
     {
@@ -124,9 +105,10 @@ export function authChecks(contract: Contract): Check[] {
       title: 'a dead token in the cookie does not hide a live token in the header',
       async run(ctx) {
         const account = await ctx.account('main');
-        await expectUser(
+        const { token } = await ctx.login(account, 'a session to use by header');
+        await expectUserNamed(
           ctx,
-          { cookie: unknownToken(contract), header: account.session.token },
+          { cookie: unknownToken(contract), header: token },
           'an unknown cookie token and a live header token',
           account.name,
         );

@@ -4,15 +4,12 @@
 // now and then, as a slowloris does), and asks from another whether the server still answers.
 // Both are other than the default source address the rest of the run speaks from (127.0.0.1), so
 // whatever the server counts per address for those checks is left alone; and every socket is
-// released before the check ends.
+// released before the check ends. Cross-cutting: it is about the server's sockets, not any domain.
 import { lookup } from 'node:dns/promises';
 import { request } from 'node:http';
 import { connect, isIP, type Socket } from 'node:net';
 import { CheckFailed } from '../http.js';
 import { type Check, Skipped } from '../runner.js';
-
-/** How many slow connections the check opens at most, unless told: well past a sane per-address cap. */
-export const DEFAULT_SLOW_CONNECTIONS = 1500;
 
 /** Where the slow connections come from, and where the answers are asked from. */
 export const HOLDER = '127.0.0.3';

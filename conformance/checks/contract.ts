@@ -1,16 +1,12 @@
 // End-of-run checks over every exchange the run made, fuzzing included: each documented operation
 // only ever answered documented statuses with conforming bodies and headers, and nothing was 5xx.
+// Cross-cutting by nature: they judge every domain's answers at once, so they run after the rest.
 import type { Contract } from '../contract.js';
+import { saysNoStore } from '../expect.js';
 import type { Exchange } from '../http.js';
 import { CheckFailed, cookieValue, isRecord } from '../http.js';
+import { summarise } from '../messages.js';
 import { type Check, Skipped } from '../runner.js';
-
-const EXAMPLES = 3;
-
-export function summarise(bad: Exchange[], total: number, describe: (ex: Exchange) => string): string {
-  const shown = bad.slice(0, EXAMPLES).map(describe).join(' | ');
-  return `${bad.length} of ${total} responses: ${shown}${bad.length > EXAMPLES ? ' | …' : ''}`;
-}
 
 export function contractChecks(contract: Contract): Check[] {
   return [
@@ -42,8 +38,7 @@ export function contractChecks(contract: Contract): Check[] {
           ex.setCookies.some((line) => Boolean(cookieValue(line, cookie)));
         const bearing = ctx.http.exchanges.filter((ex) => ex.status < 300 && carriesToken(ex));
         if (bearing.length === 0) throw new Skipped('no answer of this run carried a token');
-        const noStore = (ex: Exchange) => /(^|,)\s*no-store\s*(,|$)/i.test(ex.headers.get('cache-control') ?? '');
-        const bad = bearing.filter((ex) => !noStore(ex));
+        const bad = bearing.filter((ex) => !saysNoStore(ex));
         if (bad.length > 0) {
           throw new CheckFailed(
             summarise(

@@ -5,19 +5,11 @@ import fc from 'fast-check';
 import { prepareName } from '../../contract/names.js';
 import { extremeNestings, invalidBody, nestedBody, nestedText, pathFor, validBody } from '../arbitraries.js';
 import { isCommonPassword } from '../common-passwords.js';
-import {
-  type Account,
-  type Context,
-  expectConforms,
-  expectError,
-  expectOk,
-  expectStatus,
-  oid,
-  type Session,
-  statusName,
-} from '../context.js';
+import type { Account, Context } from '../context.js';
 import type { Contract, Operation } from '../contract.js';
+import { expectConforms, expectError, expectOk, expectSession, expectStatus, expectUser, statusName } from '../expect.js';
 import { CheckFailed } from '../http.js';
+import { by, type Channel, getMe, login as logIn, type Session } from '../requests.js';
 import { type Check, Skipped } from '../runner.js';
 
 /**
@@ -101,7 +93,7 @@ export function fuzzChecks(contract: Contract): Check[] {
     }, never a 5xx`,
     async run(ctx) {
       const account = await ctx.account('nesting');
-      let token = account.session.token;
+      let token = (await ctx.login(account, 'a session to send nested bodies with')).token;
       // Ending the session it is sent with is what logout does: the next case gets a new one.
       const relogin = async (who: Account) => {
         token = (await ctx.login(who, 'log in again after the session ended')).token;
@@ -163,10 +155,7 @@ export function fuzzChecks(contract: Contract): Check[] {
               label: 'fuzz: log in with the body just registered',
               json: body,
             });
-            const loggedIn = expectOk<Session>(again);
-            if (oid(loggedIn.userid) !== oid(session.userid)) {
-              throw new CheckFailed(`login answered userid ${oid(loggedIn.userid)}, register answered ${oid(session.userid)}`);
-            }
+            expectUser(again, 'userid', expectOk<Session>(again).userid, session.userid);
           },
           hashingRuns(ctx),
           false,
@@ -208,15 +197,9 @@ export function fuzzChecks(contract: Contract): Check[] {
         );
         await property(
           ctx,
-          fc.tuple(token, fc.constantFrom('cookie' as const, 'header' as const)),
+          fc.tuple(token, fc.constantFrom<Channel>('cookie', 'header')),
           async ([value, channel]) => {
-            const ex = await ctx.http.send({
-              method: 'GET',
-              path: '/api/me',
-              label: `fuzz: token ${JSON.stringify(value)} by ${channel}`,
-              auth: channel === 'cookie' ? { cookie: value } : { header: value },
-            });
-            expectError(ex, 401, contract);
+            expectError(await getMe(ctx, by(channel, value), `fuzz: token ${JSON.stringify(value)} by ${channel}`), 401, contract);
           },
           ctx.runs,
           true,
@@ -231,12 +214,8 @@ export function fuzzChecks(contract: Contract): Check[] {
         const accounts = await ctx.accounts();
         if (accounts.length === 0) throw new Skipped('no account was made before the fuzzing');
         for (const account of accounts) {
-          const session = await ctx.login(account, `log in as "${account.name}" after the fuzzing`);
-          if (oid(session.userid) !== oid(account.session.userid)) {
-            throw new CheckFailed(
-              `after the fuzzing, "${account.name}" logs in as ${oid(session.userid)}, registered as ${oid(account.session.userid)}`,
-            );
-          }
+          const ex = await logIn(ctx, account, `log in as "${account.name}" after the fuzzing`);
+          expectUser(ex, 'userid', expectSession(ex).userid, account.session.userid);
         }
       },
     },

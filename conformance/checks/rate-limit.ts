@@ -1,10 +1,13 @@
-// The rate limit on login, register and password change, as its headers announce it. It runs
-// last: exhausting the limit would starve every check after it. A server that sends no
+// The rate limit on login, register and password change, as its headers announce it: cross-cutting,
+// since one budget spans both domains' operations. It runs last: exhausting the limit would starve
+// every check after it. A server that sends no
 // X-RateLimit-Limit enforces no limit the suite can see, and the check skips.
 import { randomBytes } from 'node:crypto';
-import { type Context, expectError, expectOk, randomName, type Session, statusName } from '../context.js';
+import { type Context, randomName, randomPassword } from '../context.js';
 import type { Contract } from '../contract.js';
+import { expectError, expectHeader, expectOk, statusName } from '../expect.js';
 import { CheckFailed, type Exchange } from '../http.js';
+import { changePassword, login, register, type Session } from '../requests.js';
 import { type Check, Skipped } from '../runner.js';
 
 /** The largest limit the check spends attempts to exhaust. */
@@ -23,18 +26,10 @@ function count(ex: Exchange, name: string): number {
   return Number(value);
 }
 
-function register(ctx: Context, name: string, password: string): Promise<Exchange> {
-  return ctx.http.send({ method: 'POST', path: '/api/register', label: `register "${name}"`, json: { name, password } });
-}
+const wrong = () => `wrong-${randomBytes(6).toString('hex')}`;
 
 function wrongPasswordChange(ctx: Context, token: string): Promise<Exchange> {
-  return ctx.http.send({
-    method: 'PUT',
-    path: '/api/me/password',
-    label: 'password change with a wrong current password',
-    json: { currentPassword: `wrong-${randomBytes(6).toString('hex')}`, newPassword: `pw-${randomBytes(12).toString('base64url')}` },
-    auth: { header: token },
-  });
+  return changePassword(ctx, token, wrong(), randomPassword(), 'password change with a wrong current password');
 }
 
 /** Fails unless `ex` announces the limit and one attempt fewer left than `before` did. */
@@ -52,12 +47,7 @@ function counted(ex: Exchange, limit: number, before: number): number {
 }
 
 function wrongLogin(ctx: Context, name: string, attempt: number): Promise<Exchange> {
-  return ctx.http.send({
-    method: 'POST',
-    path: '/api/login',
-    label: `login attempt ${attempt} with a wrong password`,
-    json: { name, password: `wrong-${randomBytes(6).toString('hex')}` },
-  });
+  return login(ctx, { name, password: wrong() }, `login attempt ${attempt} with a wrong password`);
 }
 
 export function rateLimitChecks(contract: Contract): Check[] {
@@ -86,8 +76,7 @@ export function rateLimitChecks(contract: Contract): Check[] {
         const first = count(ex, REMAINING);
         if (first >= 2) {
           const name = randomName('CfRateReg');
-          const password = `pw-${randomBytes(12).toString('base64url')}`;
-          const registered = await register(ctx, name, password);
+          const registered = await register(ctx, { name, password: randomPassword() }, `register "${name}"`);
           const { token } = expectOk<Session>(registered);
           const afterRegister = counted(registered, limit, first);
           const changed = await wrongPasswordChange(ctx, token);
@@ -128,7 +117,7 @@ export function rateLimitChecks(contract: Contract): Check[] {
           );
         }
         expectError(over, 429, contract);
-        if (!over.headers.has('retry-after')) throw new CheckFailed(`${over.label} answered 429 without Retry-After`);
+        expectHeader(over, 'Retry-After');
       },
     },
   ];

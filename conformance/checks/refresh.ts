@@ -1,132 +1,23 @@
-// Token refresh. Whether the server's sessions fall inside the contract's refresh window is read from the
-// `expiration` register answers: inside it, rotation is checked on both channels; outside it, that
-// no successor is sent (rotation itself cannot be seen without waiting, so those checks skip). A
-// token that already lives to its session's absolute end gets no successor either, so the rotation
-// checks skip then too.
-import {
-  type Account,
-  announcedLifetime,
-  type Context,
-  expectError,
-  expectOk,
-  listSessions,
-  oid,
-  sessionCookies,
-  type User,
-} from '../context.js';
+// Token refresh, cross-cutting (every secured operation rotates): whether the server's sessions
+// fall inside the contract's refresh window is read from the `expiration` register answers:
+// inside it, rotation is checked on both channels; outside it, that no successor is sent (rotation
+// itself cannot be seen without waiting, so those checks skip). A token that already lives to its
+// session's absolute end gets no successor either, so the rotation checks skip then too.
+
+import type { Account, Context } from '../context.js';
 import type { Contract } from '../contract.js';
-import { by, type Channel, CheckFailed, type Exchange } from '../http.js';
+import { expectError, expectNoHeader, expectOk } from '../expect.js';
+import { CheckFailed } from '../http.js';
+import { short, windowText } from '../messages.js';
+import { insideWindow, windowOf } from '../refresh-window.js';
+import { CHANNELS, type Channel, type User } from '../requests.js';
 import { type Check, Skipped } from '../runner.js';
-import { maxAge } from './accounts.js';
-
-const DAY_MS = 24 * 3600 * 1000;
-/** Too close to the window's edge to tell which side a request falls on. */
-const EDGE_MS = 5 * 60 * 1000;
-/** How far a successor's Max-Age may be from a full lifetime: clocks and rounding, not design. */
-const MAX_AGE_SLACK_SECONDS = 120;
-
-type Window = { inside: boolean; lifetimeMs: number; describe: string };
-
-/** The contract's refresh window in words: `N days`, or seconds when not whole days. */
-export function windowText(ms: number): string {
-  return ms % DAY_MS === 0 ? `${ms / DAY_MS} days` : `${ms / 1000} seconds`;
-}
-
-async function windowOf(ctx: Context): Promise<Window> {
-  const windowMs = ctx.contract.index.session.refreshWindowMs;
-  const account = await ctx.account('main');
-  const lifetimeMs = announcedLifetime(account.registered, account.session);
-  const days = (lifetimeMs / DAY_MS).toFixed(2);
-  const describe = `sessions live ${days} days (register answered expiration ${account.session.expiration})`;
-  if (Math.abs(lifetimeMs - windowMs) < EDGE_MS) throw new Skipped(`${describe}, too close to the ${windowText(windowMs)} window to judge`);
-  return { inside: lifetimeMs < windowMs, lifetimeMs, describe };
-}
-
-/** Per run: why a fresh session never rotates, when its first token already lives to the session's absolute end. */
-const noRotation = new WeakMap<Context, Promise<string | undefined>>();
-
-/**
- * The contract gives a token a successor only while the successor would outlive it, so a server
- * whose tokens live as long as its sessions (a short AZUMA_SESSION_MAX_AGE, say) never rotates.
- * A fresh session's `expiration` against its listed `absoluteExpiration` tells; a server that
- * cannot list sessions tells nothing here (the sessions checks report that) and rotation is expected.
- */
-export function noRotationReason(ctx: Context): Promise<string | undefined> {
-  let reason = noRotation.get(ctx);
-  if (!reason) {
-    reason = (async () => {
-      const session = await ctx.login(await ctx.account('main'), 'a fresh session, to compare its expiration with its absolute end');
-      const listed = await listSessions(ctx, { header: session.token }, 'the absolute end of a fresh session').catch((error: unknown) => {
-        if (error instanceof CheckFailed) return undefined;
-        throw error;
-      });
-      if (!listed || Date.parse(session.expiration) < Date.parse(listed.current.absoluteExpiration)) return undefined;
-      return `a fresh session's first token already lives to the session's absolute end (expiration ${session.expiration}, absoluteExpiration ${listed.current.absoluteExpiration}), so no successor is due; to check rotation, run the server with tokens that live shorter than its sessions (reference server: AZUMA_SESSION_TTL=3600 with AZUMA_SESSION_MAX_AGE at its default)`;
-    })();
-    noRotation.set(ctx, reason);
-  }
-  return reason;
-}
-
-/** The window, when requests fall inside it and rotation can be seen; skips otherwise, saying how to enable it. */
-export async function insideWindow(ctx: Context): Promise<Window> {
-  const window = await windowOf(ctx);
-  if (!window.inside) {
-    throw new Skipped(
-      `${window.describe}, outside the ${windowText(ctx.contract.index.session.refreshWindowMs)} refresh window; to check rotation, run the server with a shorter session lifetime (reference server: AZUMA_SESSION_TTL=3600)`,
-    );
-  }
-  const reason = await noRotationReason(ctx);
-  if (reason) throw new Skipped(reason);
-  return window;
-}
-
-/** The start of a token, for messages. */
-export const short = (token: string | undefined) => (token ? `${token.slice(0, 8)}…` : String(token));
-
-export function me(ctx: Context, channel: Channel, token: string, label: string): Promise<Exchange> {
-  return ctx.http.send({ method: 'GET', path: '/api/me', label, auth: by(channel, token) });
-}
-
-/** The successor a response carries on `channel`, failing when it comes on the other one or twice. */
-export function successorOf(ctx: Context, ex: Exchange, channel: Channel, lifetimeMs: number): string {
-  expectOk<User>(ex);
-  const { cookie, header } = ctx.http.channels;
-  const cookies = sessionCookies(ex, cookie);
-  const headerToken = ex.headers.get(header);
-  if (channel === 'cookie') {
-    if (headerToken !== null)
-      throw new CheckFailed(`${ex.label}: the successor came in the ${header} header, but the cookie authenticated the request`);
-    if (cookies.length !== 1)
-      throw new CheckFailed(`${ex.label}: expected one Set-Cookie for ${cookie} with the successor, got ${cookies.length}`);
-    const [{ line, token }] = cookies as [{ line: string; token: string }];
-    const age = maxAge(line);
-    if (age === undefined || Math.abs(age - lifetimeMs / 1000) > MAX_AGE_SLACK_SECONDS) {
-      throw new CheckFailed(
-        `${ex.label}: the successor cookie has Max-Age ${String(age)}, expected a full lifetime of ${Math.round(lifetimeMs / 1000)} s`,
-      );
-    }
-    return token;
-  }
-  if (cookies.length > 0)
-    throw new CheckFailed(`${ex.label}: the successor came in Set-Cookie, but the ${header} header authenticated the request`);
-  if (headerToken === null)
-    throw new CheckFailed(
-      `${ex.label}: no ${header} response header, though the session expires within ${windowText(ctx.contract.index.session.refreshWindowMs)}`,
-    );
-  return headerToken;
-}
+import { expectSameUser, me, sessionCookies, successorOf } from '../session-tokens.js';
 
 async function freshSession(ctx: Context, purpose: string): Promise<{ account: Account; token: string }> {
   const account = await ctx.account('main');
   const session = await ctx.login(account, `a fresh session to ${purpose}`);
   return { account, token: session.token };
-}
-
-/** Fails unless `token` works on `channel` as `account`'s user. */
-export async function expectSameUser(ctx: Context, channel: Channel, token: string, account: Account, what: string) {
-  const user = expectOk<User>(await me(ctx, channel, token, what));
-  if (oid(user._id) !== oid(account.session.userid)) throw new CheckFailed(`GET /api/me (${what}) answered another user, ${oid(user._id)}`);
 }
 
 export function refreshChecks(contract: Contract): Check[] {
@@ -164,8 +55,7 @@ export function refreshChecks(contract: Contract): Check[] {
           throw new CheckFailed(`${byCookie.label} set ${cookie}, though the session expires in more than ${window}`);
         const byHeader = await me(ctx, 'header', token, 'header auth outside the refresh window');
         expectOk<User>(byHeader);
-        if (byHeader.headers.has(header))
-          throw new CheckFailed(`${byHeader.label} sent ${header}, though the session expires in more than ${window}`);
+        expectNoHeader(byHeader, header, `the session expires in more than ${window}`);
       },
     },
     rotation('cookie'),
@@ -229,7 +119,7 @@ export function refreshChecks(contract: Contract): Check[] {
         const { account, token: first } = await freshSession(ctx, 'rotate twice');
         const second = successorOf(ctx, await me(ctx, 'header', first, 'rotate the first token'), 'header', lifetimeMs);
         const third = successorOf(ctx, await me(ctx, 'header', second, 'rotate its successor in turn'), 'header', lifetimeMs);
-        for (const channel of ['header', 'cookie'] as const) {
+        for (const channel of CHANNELS) {
           const ex = await me(ctx, channel, first, `the first token by ${channel}, after its successor was refreshed`);
           if (ex.status !== 401) {
             throw new CheckFailed(

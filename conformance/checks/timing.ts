@@ -1,6 +1,7 @@
 // Login timing: a wrong password and an unknown name must cost the server the same, or response
 // times tell which names have accounts although both answer the same 401 (the contract's way: an
-// unknown name is checked against a dummy hash of the same cost).
+// unknown name is checked against a dummy hash of the same cost). An accounts check, in a file of
+// its own outside checks/accounts/ because the bench and the tests use its measurement too.
 //
 // The statistic. The suite sends pairs of logins, one with a registered name and a wrong password,
 // one with a random name never registered (the same password in both), one right after the other,
@@ -15,8 +16,10 @@
 // the second so that a real but harmless gap (a database hit against a miss: microseconds) never
 // fails a server, while skipping the hash shows far more: every password hash at the OWASP
 // minimum parameters costs tens of milliseconds or more on current hardware.
-import { type Account, type Context, expectError, randomName } from '../context.js';
+import { type Account, type Context, randomName } from '../context.js';
+import { expectError } from '../expect.js';
 import { CheckFailed, type Exchange } from '../http.js';
+import { login as logIn } from '../requests.js';
 import { type Check, Skipped } from '../runner.js';
 
 /** Pairs judged; the first WARM_UP_PAIRS before them are thrown away (connections, first hashes). */
@@ -79,7 +82,7 @@ export function compareLoginTimes(samples: LoginTimes[]): TimingComparison {
 }
 
 function login(ctx: Context, name: string, password: string, label: string): Promise<Exchange> {
-  return ctx.http.send({ method: 'POST', path: '/api/login', label, json: { name, password } });
+  return logIn(ctx, { name, password }, label);
 }
 
 /**

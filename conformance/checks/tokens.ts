@@ -1,30 +1,19 @@
-// Token expiry, seen from outside. The `expiration` an answer that begins a session gives must lie
-// after the answer's own `Date` and agree with the lifetime its session cookie announces; once it
+// Token expiry, seen from outside; cross-cutting, since every secured operation refuses an expired
+// token. The `expiration` an answer that begins a session gives must lie after the answer's own
+// `Date` and agree with the lifetime its session cookie announces; once it
 // has passed, the token is refused on both channels, and so is the successor it took before it
 // expired, once that one's own expiration has passed too. Seeing expiry takes a wait: the suite
 // waits only for short lifetimes and otherwise skips, saying which setting makes them short.
-import { randomBytes } from 'node:crypto';
-import {
-  type Account,
-  announcedLifetime,
-  type Context,
-  dateText,
-  expectError,
-  expectOk,
-  oid,
-  type Session,
-  serverTime,
-  sessionCookies,
-  span,
-  type User,
-} from '../context.js';
+
+import { type Account, type Context, randomPassword } from '../context.js';
 import type { Contract } from '../contract.js';
-import { CHANNELS, CheckFailed, type Exchange, isRecord } from '../http.js';
+import { expectError, expectOk, expectUser } from '../expect.js';
+import { CheckFailed, type Exchange, isRecord } from '../http.js';
+import { dateText, short, span, summarise } from '../messages.js';
+import { noRotationReason } from '../refresh-window.js';
+import { CHANNELS, changePassword, type Session, type User } from '../requests.js';
 import { type Check, Skipped } from '../runner.js';
-import { maxAge } from './accounts.js';
-import { summarise } from './contract.js';
-import { me, noRotationReason, short, successorOf } from './refresh.js';
-import { changePassword } from './sessions.js';
+import { announcedLifetime, maxAge, me, serverTime, sessionCookies, successorOf } from '../session-tokens.js';
 
 /** The longest token lifetime the suite waits out to see tokens expire. */
 const EXPIRY_WAIT_LIMIT_MS = 120_000;
@@ -159,7 +148,7 @@ export function tokenChecks(contract: Contract): Check[] {
         // Its own answers of each kind, so the check sees all three even when run alone.
         const account = await ctx.account('expiration');
         const { token } = await ctx.login(account, 'a login, for the expiration it answers');
-        const next = `pw-${randomBytes(12).toString('base64url')}`;
+        const next = randomPassword();
         expectOk<Session>(await changePassword(ctx, token, account.password, next, 'a password change, for the expiration it answers'));
         account.password = next;
         const began = ctx.http.exchanges.filter(
@@ -197,9 +186,7 @@ export function tokenChecks(contract: Contract): Check[] {
         const alive = await me(ctx, 'header', successor.token, `${successor.what}, after the first token expired`);
         clock.observe(alive);
         if (alive.status === 200) {
-          const user = expectOk<User>(alive);
-          if (oid(user._id) !== oid(account.session.userid))
-            throw new CheckFailed(`${alive.label} answered another user, ${oid(user._id)}`);
+          expectUser(alive, '_id', expectOk<User>(alive)._id, account.session.userid);
         } else if (serverTime(alive) + EXPIRY_GRACE_MS < successor.earliest) {
           throw new CheckFailed(
             `${alive.label} answered ${alive.status} with ${dateText(alive)}, ${span(successor.expiresAt - serverTime(alive))} before its expiration ${iso(successor.expiresAt)} (Date + Max-Age of the answer that set it): a successor lives its own lifetime, whenever the token it succeeds expires`,

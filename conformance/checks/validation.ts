@@ -1,12 +1,14 @@
-// Bodies the contract rejects: malformed JSON, the wrong media type, an oversized body, and one
+// Validation, cross-cutting (every operation that takes a body): bodies the contract rejects: malformed JSON, the wrong media type, an oversized body, and one
 // body per way of breaking each request schema, all answered 4xx in the error shape. A secured
 // operation gets a live credential with them: the contract does not say whether a server looks at
 // the body or the credential first, so only a bad body must decide the answer.
 import fc from 'fast-check';
 import { mutations, pathFor, validBody } from '../arbitraries.js';
-import { type Context, expectConforms, expectError, expectOk, statusName } from '../context.js';
+import type { Context } from '../context.js';
 import type { Contract, Operation } from '../contract.js';
-import { CheckFailed, type Credentials } from '../http.js';
+import { expectConforms, expectEach, expectError, expectField, expectOk, statusName } from '../expect.js';
+import type { Credentials } from '../http.js';
+import { type User, updateMe } from '../requests.js';
 import { type Check, Skipped } from '../runner.js';
 
 const shorten = (text: string) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
@@ -14,7 +16,7 @@ const shorten = (text: string) => (text.length > 80 ? `${text.slice(0, 80)}…` 
 /** A live token for a secured operation, nothing for an open one. */
 async function credentialFor(ctx: Context, op: Operation): Promise<{ auth?: Credentials }> {
   if (op.security.length === 0) return {};
-  return { auth: { header: (await ctx.account('validation')).session.token } };
+  return { auth: { header: (await ctx.login(await ctx.account('validation'), `a session for ${op.id}`)).token } };
 }
 
 export function validationChecks(contract: Contract): Check[] {
@@ -101,8 +103,7 @@ export function validationChecks(contract: Contract): Check[] {
     async run(ctx) {
       // One header a kilobyte past the limit: big enough for any accounting of the rest.
       const padding = 'x'.repeat(headerLimit + 1024);
-      const failed: string[] = [];
-      for (const op of contract.operations) {
+      await expectEach(contract.operations, async (op) => {
         // A request the operation would otherwise take (a valid body, no credential): only the
         // header's size can decide the answer, and nothing is changed when a server ignores it.
         const body =
@@ -116,14 +117,8 @@ export function validationChecks(contract: Contract): Check[] {
           ...(body !== undefined ? { json: body } : {}),
           headers: { 'x-padding': padding },
         });
-        try {
-          expectError(ex, 400, contract);
-        } catch (error) {
-          if (!(error instanceof CheckFailed)) throw error;
-          failed.push(error.message);
-        }
-      }
-      if (failed.length > 0) throw new CheckFailed(failed.join(' | '));
+        expectError(ex, 400, contract);
+      });
     },
   });
   // Operations that take no body but a method that may carry one: a body sent anyway must still
@@ -143,9 +138,8 @@ export function validationChecks(contract: Contract): Check[] {
       rules: ['WIRE-1', 'ERROR-1'],
       title: `${op.method} ${op.path}, which takes no body, answers a status it documents to one sent anyway`,
       async run(ctx) {
-        const failed: string[] = [];
         const account = await ctx.account(`stray-${op.id}`);
-        for (const stray of strayBodies) {
+        await expectEach(strayBodies, async (stray) => {
           // A session of its own each time: a server that ignores the body may end the session.
           const session = await ctx.login(account, `a session for ${stray.label}`);
           const ex = await ctx.http.send({
@@ -156,15 +150,9 @@ export function validationChecks(contract: Contract): Check[] {
             contentType: stray.contentType,
             ...(op.security.length > 0 ? { auth: { header: session.token } } : {}),
           });
-          try {
-            if (ex.status >= 400) expectError(ex, ex.status, contract);
-            else expectConforms(ex);
-          } catch (error) {
-            if (!(error instanceof CheckFailed)) throw error;
-            failed.push(error.message);
-          }
-        }
-        if (failed.length > 0) throw new CheckFailed(failed.join(' | '));
+          if (ex.status >= 400) expectError(ex, ex.status, contract);
+          else expectConforms(ex);
+        });
       },
     });
   }
@@ -191,29 +179,13 @@ function iconCheck(contract: Contract): Check {
     rules: ['ACCOUNT-7'],
     title: `PATCH /api/me refuses an icon that is not an https URL with a host and no credentials with ${statusName(contract, 400)}, and keeps one that is`,
     async run(ctx) {
-      const { session } = await ctx.account('icon');
-      const auth = { header: session.token };
-      const failed: string[] = [];
-      for (const [icon, why] of BAD_ICONS) {
-        const ex = await ctx.http.send({
-          method: 'PATCH',
-          path: '/api/me',
-          label: `icon ${JSON.stringify(icon)}, ${why}`,
-          json: { icon },
-          auth,
-        });
-        try {
-          expectError(ex, 400, contract);
-        } catch (error) {
-          if (!(error instanceof CheckFailed)) throw error;
-          failed.push(error.message);
-        }
-      }
-      if (failed.length > 0) throw new CheckFailed(failed.join(' | '));
+      const { token } = await ctx.login(await ctx.account('icon'), 'a session to set icons with');
+      await expectEach(BAD_ICONS, async ([icon, why]) => {
+        expectError(await updateMe(ctx, token, { icon }, `icon ${JSON.stringify(icon)}, ${why}`), 400, contract);
+      });
       for (const icon of GOOD_ICONS) {
-        const ex = await ctx.http.send({ method: 'PATCH', path: '/api/me', label: `icon ${JSON.stringify(icon)}`, json: { icon }, auth });
-        const user = expectOk<{ icon: unknown }>(ex);
-        if (user.icon !== icon) throw new CheckFailed(`${ex.label} answered icon ${JSON.stringify(user.icon)}, expected the icon sent`);
+        const ex = await updateMe(ctx, token, { icon }, `icon ${JSON.stringify(icon)}`);
+        expectField(ex, 'icon', expectOk<User>(ex).icon, icon);
       }
     },
   };

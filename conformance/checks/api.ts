@@ -1,21 +1,23 @@
-// The server is there, tells its version, answers every documented operation with a documented
-// status, and answers unknown routes in the error shape.
+// The API itself (the contract's API tag) and what holds across every operation: the server is
+// there, tells its version, answers every documented operation with a documented status, and
+// answers unknown routes in the error shape.
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { pathFor, validBody } from '../arbitraries.js';
-import { expectConforms, expectError, expectOk, statusName } from '../context.js';
 import type { Contract } from '../contract.js';
-import { CheckFailed, type Credentials } from '../http.js';
+import { expectConforms, expectError, expectField, expectOk, statusName } from '../expect.js';
+import type { Credentials } from '../http.js';
+import { by, request } from '../requests.js';
 import type { Check } from '../runner.js';
 
-export function basicChecks(contract: Contract): Check[] {
+export function apiChecks(contract: Contract): Check[] {
   return [
     {
       id: 'server.reachable',
       rules: [],
       title: 'the server answers HTTP at the base URL',
       async run(ctx) {
-        await ctx.http.send({ method: 'GET', path: '/api/', label: 'is anyone there' });
+        await request(ctx.http, 'get', '/api/', { label: 'is anyone there' });
       },
     },
     {
@@ -23,11 +25,8 @@ export function basicChecks(contract: Contract): Check[] {
       rules: ['API-1'],
       title: `GET /api/ answers 200 {"version": "${contract.version}"}, the contract's info.version`,
       async run(ctx) {
-        const ex = await ctx.http.send({ method: 'GET', path: '/api/', label: 'the API version' });
-        const body = expectOk<{ version: string }>(ex);
-        if (body.version !== contract.version) {
-          throw new CheckFailed(`${ex.label} answered version ${JSON.stringify(body.version)}, the contract is ${contract.version}`);
-        }
+        const ex = await request(ctx.http, 'get', '/api/', { label: 'the API version' });
+        expectField(ex, 'version', expectOk<{ version: string }>(ex).version, contract.version);
       },
     },
     // One check per documented operation, with a request built from the contract alone: a body
@@ -45,8 +44,8 @@ export function basicChecks(contract: Contract): Check[] {
           let auth: Credentials | undefined;
           const scheme = op.security[0]?.[0];
           if (scheme) {
-            const { session } = await ctx.account('operations');
-            auth = scheme.in === 'cookie' ? { cookie: session.token } : { header: session.token };
+            const { token } = await ctx.login(await ctx.account('operations'), `a session for ${op.id}`);
+            auth = by(scheme.in === 'cookie' ? 'cookie' : 'header', token);
           }
           const ex = await ctx.http.send({
             method: op.method,
@@ -65,6 +64,7 @@ export function basicChecks(contract: Contract): Check[] {
       title: `an unknown route or method answers ${statusName(contract, 404)} in the error shape`,
       async run(ctx) {
         const path = `/api/no-such-route-${randomBytes(4).toString('hex')}`;
+        // Off the contract on purpose, so sent untyped.
         expectError(await ctx.http.send({ method: 'GET', path, label: 'an unknown route' }), 404, contract);
         expectError(await ctx.http.send({ method: 'DELETE', path: '/api/me', label: 'a method /api/me does not have' }), 404, contract);
       },
