@@ -14,7 +14,7 @@ import { sqliteStore } from '../server/db/sqlite/store.js';
 import { announce } from './announce.js';
 
 const config = loadConfig(process.env);
-const store = sqliteStore(config.dbPath);
+const store = sqliteStore(config.dbLocation);
 const contract = loadContract();
 const header = contract.session.header.toLowerCase();
 const sessions = sessionService(store.sessions, sessionRules(config, contract), Date.now);

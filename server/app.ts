@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { type Contract, type Credentials, loadContract } from '../contract/index.js';
+import { type AccountCredentials, type LoadedContract, loadContract } from '../contract/index.js';
 import { AccessLog, createLogger } from './access-log.js';
 import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';
@@ -15,11 +15,11 @@ import { securityChecks } from './security.js';
 
 export interface AppOptions extends ServiceOptions {
   /** The contract to serve; openapi.yaml beside the code unless told (tests try changed ones). */
-  contract?: Contract;
+  contract?: LoadedContract;
   /** Where log lines go (stdout by default); tests read them to check what is logged. */
   logStream?: { write(line: string): void };
   /** Accounts registered before the app answers anything, with no session (the demo's example accounts). */
-  accounts?: readonly Credentials[];
+  accounts?: readonly AccountCredentials[];
   /**
    * Not a setting: the benchmark's cost table (`npm run bench -- --explain`, bench/layered.ts)
    * builds the app with some layers left out, to price each. Every layer is on unless set false.

@@ -1,4 +1,4 @@
-import type { Contract } from '../contract/index.js';
+import type { LoadedContract } from '../contract/index.js';
 import { accountService } from './auth/accounts.js';
 import { passwordScreen } from './auth/common-passwords.js';
 import { type GuardedAccountService, guardedAccounts } from './auth/guarded-accounts.js';
@@ -36,7 +36,7 @@ export interface Services {
 }
 
 /** The session rules: lifetimes and the cap from the settings, the window and token shape from the contract. */
-export function sessionRules(config: Config, contract: Contract): SessionRules {
+export function sessionRules(config: Config, contract: LoadedContract): SessionRules {
   return {
     ttlSeconds: config.sessionTtlSeconds,
     maxAgeSeconds: config.sessionMaxAgeSeconds,
@@ -62,15 +62,20 @@ export function throttleRules(config: Config, overrides: ServiceOptions['throttl
 const THROTTLE_SWEEP_MS = 60_000;
 
 /** Storage → repositories → services, wired once; nothing here knows about HTTP routes. */
-export async function composeServices(config: Config, contract: Contract, options: ServiceOptions = {}, warn?: Warn): Promise<Services> {
+export async function composeServices(
+  config: Config,
+  contract: LoadedContract,
+  options: ServiceOptions = {},
+  warn?: Warn,
+): Promise<Services> {
   const now = options.now ?? Date.now;
   let store: Store;
   try {
-    store = await openStore(config.dbPath, { warn, pool: config.dbPool });
+    store = await openStore(config.dbLocation, { warn, pool: config.dbPool });
   } catch (error) {
     // The operator's fix is the setting (or the file or database it names): say which, without its password.
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(`AZUMA_DB: cannot open '${redactLocation(config.dbPath)}': ${reason}`);
+    throw new ConfigError(`AZUMA_DB: cannot open '${redactLocation(config.dbLocation)}': ${reason}`);
   }
   const sessions = sessionService(store.sessions, sessionRules(config, contract), now);
   const passwords = passwordHasher({

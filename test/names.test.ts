@@ -270,7 +270,7 @@ describe.runIf(TEST_BACKEND === 'sqlite')('a database from before the name rules
     // 1 and 2 are now one name; 3 and 4 look alike; 5 breaks today's rules; 6 was STRASSE's name under the old key.
     await legacyDatabase(path, ['alice', 'ＡＬＩＣＥ', 'bob', 'b\u043eb', 'ǆemal', 'Straße']);
     const lines: string[] = [];
-    const app = await buildTestApp({ dbPath: path, logLevel: 'warn' }, { logStream: { write: (line) => void lines.push(line) } });
+    const app = await buildTestApp({ dbLocation: path, logLevel: 'warn' }, { logStream: { write: (line) => void lines.push(line) } });
     try {
       const warnings = lines.map(
         (line) => JSON.parse(line) as { level: number; msg: string; nameCollision?: string; older?: unknown; newer?: unknown },
@@ -314,7 +314,7 @@ describe.runIf(TEST_BACKEND === 'sqlite')('a database from before the name rules
 
     // The migration ran once: a second start-up has nothing to report.
     const quiet: string[] = [];
-    const again = await buildTestApp({ dbPath: path, logLevel: 'warn' }, { logStream: { write: (line) => void quiet.push(line) } });
+    const again = await buildTestApp({ dbLocation: path, logLevel: 'warn' }, { logStream: { write: (line) => void quiet.push(line) } });
     await again.close();
     expect(quiet).toEqual([]);
   });
@@ -365,9 +365,9 @@ describe('a database from before look-alikes were judged as written (contract 1.
 
   it('when accounts now look alike as written, then start-up reports the pair once, both still sign in, and the rule holds for new names', async () => {
     // 1 and 2 registered side by side under 1.3.0; 3 is now a look-alike of paypal; 4 is alone.
-    const dbPath = await databaseBefore(['clara', 'CIara', 'paypaI', 'dora']);
+    const dbLocation = await databaseBefore(['clara', 'CIara', 'paypaI', 'dora']);
     const lines: string[] = [];
-    const app = await buildTestApp({ dbPath, logLevel: 'warn' }, { logStream: { write: (line) => void lines.push(line) } });
+    const app = await buildTestApp({ dbLocation, logLevel: 'warn' }, { logStream: { write: (line) => void lines.push(line) } });
     try {
       const warnings = lines.map((line) => JSON.parse(line) as { level: number; nameCollision?: string; older?: unknown; newer?: unknown });
       expect(warnings.map(({ level, nameCollision, older, newer }) => ({ level, nameCollision, older, newer }))).toEqual([
@@ -391,7 +391,7 @@ describe('a database from before look-alikes were judged as written (contract 1.
       await app.close();
     }
     const quiet: string[] = [];
-    const again = await buildTestApp({ dbPath, logLevel: 'warn' }, { logStream: { write: (line) => void quiet.push(line) } });
+    const again = await buildTestApp({ dbLocation, logLevel: 'warn' }, { logStream: { write: (line) => void quiet.push(line) } });
     await again.close();
     expect(quiet).toEqual([]);
   });

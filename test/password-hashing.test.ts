@@ -2,7 +2,7 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scryptOnThread } from '../server/auth/hash-threads.js';
+import { scryptOnThread } from '../server/auth/hash-pool.js';
 import { HashingBusyError, OWASP_SCRYPT, passwordHasher } from '../server/auth/passwords.js';
 import { TEST_SCRYPT as CHEAP } from './support/server.js';
 

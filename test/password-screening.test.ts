@@ -84,8 +84,8 @@ describe('password change', () => {
 
 describe('login', () => {
   it('when an account was registered with a common password before screening, then it still logs in', async () => {
-    const dbPath = join(dir, 'before-screening.sqlite');
-    const db = openDatabase(dbPath);
+    const dbLocation = join(dir, 'before-screening.sqlite');
+    const db = openDatabase(dbLocation);
     const hasher = passwordHasher({ params: TEST_SCRYPT, concurrency: 1, queueLimit: 1 });
     usersRepository(db).insert({
       id: newObjectId(Date.now()),
@@ -97,7 +97,7 @@ describe('login', () => {
       createdAt: Date.now(),
     });
     db.close();
-    app = await buildTestApp({ dbPath });
+    app = await buildTestApp({ dbLocation });
     expect((await login('veteran', 'password1')).statusCode).toBe(200);
     expect((await login('nobody', 'password1')).statusCode).toBe(401);
   });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteStore } from '../server/db/sqlite/store.js';
-import { startWriter } from '../server/db/sqlite/writer-thread.js';
+import { startWriter } from '../server/db/sqlite/writer-client.js';
 import type { NewUser, Store, StoredSession } from '../server/db/store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-writer-'));

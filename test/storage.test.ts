@@ -14,15 +14,15 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('storage', () => {
   it('when a user registers, then only hashes of the password and token are stored', async () => {
-    const dbPath = join(dir, 'secrets.sqlite');
+    const dbLocation = join(dir, 'secrets.sqlite');
     // Production scrypt cost: the stored string must show the OWASP parameters.
-    const app = await buildTestApp({ dbPath }, { scrypt: undefined });
+    const app = await buildTestApp({ dbLocation }, { scrypt: undefined });
     const password = 'a very secret passphrase';
     const res = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'Stored', password } });
     const { token } = res.json() as { token: string };
     await app.close();
 
-    const db = new Database(dbPath, { readonly: true });
+    const db = new Database(dbLocation, { readonly: true });
     const user = db.prepare('SELECT name, name_key, password_hash FROM users').get() as Record<string, string>;
     expect(user).toMatchObject({ name: 'Stored', name_key: 'stored' });
     expect(user.password_hash).toMatch(/^\$scrypt\$ln=14,r=8,p=5\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
@@ -31,19 +31,19 @@ describe('storage', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
-    const bytes = readFileSync(dbPath).toString('latin1');
+    const bytes = readFileSync(dbLocation).toString('latin1');
     expect(bytes).not.toContain(token);
     expect(bytes).not.toContain(password);
   });
 
   it('when the database was made by this version, then reopening it migrates nothing and keeps every account', async () => {
-    const dbPath = join(dir, 'reopen.sqlite');
-    const first = await buildTestApp({ dbPath });
+    const dbLocation = join(dir, 'reopen.sqlite');
+    const first = await buildTestApp({ dbLocation });
     for (const name of ['one', 'two', 'three']) {
       await first.inject({ method: 'POST', url: '/api/register', payload: { name, password: 'correct horse' } });
     }
     await first.close();
-    const second = await buildTestApp({ dbPath });
+    const second = await buildTestApp({ dbLocation });
     for (const name of ['one', 'two', 'three']) {
       const res = await second.inject({ method: 'POST', url: '/api/login', payload: { name, password: 'correct horse' } });
       expect(res.statusCode).toBe(200);
@@ -52,11 +52,11 @@ describe('storage', () => {
   });
 
   it('when the database is newer than the server, then start-up refuses rather than guessing', async () => {
-    const dbPath = join(dir, 'future.sqlite');
-    const db = new Database(dbPath);
+    const dbLocation = join(dir, 'future.sqlite');
+    const db = new Database(dbLocation);
     db.pragma(`user_version = ${migrations.length + 1}`);
     db.close();
-    await expect(buildTestApp({ dbPath })).rejects.toThrow(/newer than this server knows/);
+    await expect(buildTestApp({ dbLocation })).rejects.toThrow(/newer than this server knows/);
   });
 });
 
@@ -83,16 +83,16 @@ describe('upgrading from contract 1.0', () => {
     const fixture = JSON.parse(readFileSync(new URL('./fixtures/azuma-1.0.json', import.meta.url), 'utf8')) as {
       accounts: Array<{ name: string; password: string; id: string; tokens: string[] }>;
     };
-    const dbPath = join(dir, 'from-1.0.sqlite');
-    copyFileSync(new URL('./fixtures/azuma-1.0.sqlite', import.meta.url), dbPath);
-    const before = new Database(dbPath, { readonly: true });
+    const dbLocation = join(dir, 'from-1.0.sqlite');
+    copyFileSync(new URL('./fixtures/azuma-1.0.sqlite', import.meta.url), dbLocation);
+    const before = new Database(dbLocation, { readonly: true });
     expect(before.pragma('user_version', { simple: true })).toBe(1);
     const { issued } = before.prepare('SELECT min(expires_at) AS issued FROM sessions').get() as { issued: number };
     before.close();
     // The 1.0 tokens were issued for 30 days: be five days into them, whenever this test runs.
     const clock = manualClock(issued - 25 * 24 * 3600 * 1000);
 
-    const app = await buildTestApp({ dbPath }, { now: clock.now });
+    const app = await buildTestApp({ dbLocation }, { now: clock.now });
     try {
       for (const account of fixture.accounts) {
         for (const token of account.tokens) {
@@ -107,7 +107,7 @@ describe('upgrading from contract 1.0', () => {
     } finally {
       await app.close();
     }
-    const after = new Database(dbPath, { readonly: true });
+    const after = new Database(dbLocation, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(after.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'sessions_1_0'").get()).toEqual({ n: 0 });
     after.close();

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { prepareHashThreads, scryptOnThread } from './hash-threads.js';
+import { prepareHashThreads, scryptOnThread } from './hash-pool.js';
 
 /** scrypt cost, as in the PHC string: N = 2^ln. */
 export interface ScryptParams {

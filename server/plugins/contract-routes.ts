@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { RouteOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
-import type { Contract } from '../../contract/index.js';
+import type { LoadedContract } from '../../contract/index.js';
 import type { Layers } from '../app.js';
 import { ApiError } from '../errors.js';
 import type { Handlers } from '../handlers.js';
@@ -11,7 +11,7 @@ import { limitsRedis } from '../limits-redis.js';
 import { type SchemeCheck, securityPreHandler } from '../security.js';
 
 export interface ContractRoutesOptions {
-  contract: Contract;
+  contract: LoadedContract;
   handlers: Handlers;
   /** One check per security scheme of the contract. */
   checks: Record<string, SchemeCheck>;

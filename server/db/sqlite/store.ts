@@ -3,12 +3,12 @@ import type { Store, Warn } from '../store.js';
 import { openDatabase } from './open.js';
 import { type Repositories, type RepositoryName, repositories, STEPS } from './repositories.js';
 import { asynchronous, type Sync } from './sync.js';
-import { startWriter, type Writer } from './writer-thread.js';
+import { startWriter, type Writer } from './writer-client.js';
 
 /**
  * The embedded default: one SQLite file (created and migrated on first start), or `:memory:`.
  *
- * A file's writes run on a writer thread (writer.ts), so the fsync of each commit never blocks
+ * A file's writes run on a writer thread (writer-worker.ts), so the fsync of each commit never blocks
  * the event loop, and writes that queue up meanwhile share one commit; reads run here, on a
  * connection of their own, beside it (WAL). `:memory:` is one connection that no thread can
  * share, so there every step runs here, as it is quick: nothing is fsynced.

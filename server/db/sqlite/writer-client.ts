@@ -3,7 +3,7 @@ import type { Warn } from '../store.js';
 import type { RepositoryName } from './repositories.js';
 import { errorFrom, type FromWriter, revive, type ToWriter, type WriterData } from './writer-protocol.js';
 
-/** The main thread's end of the writer thread (writer.ts). */
+/** The main thread's end of the writer thread (writer-worker.ts). */
 export interface Writer {
   /** Runs the step on the writer thread; resolves once the COMMIT that holds it returned. */
   run(repository: RepositoryName, method: string, args: unknown[]): Promise<unknown>;
@@ -15,7 +15,7 @@ export interface Writer {
 
 /** Starts the thread that writes to the database at `path` (opened and migrated already). */
 export function startWriter(path: string, warn: Warn = (message) => console.warn(message)): Writer {
-  const worker = startThread(import.meta.url, './writer', { path } satisfies WriterData);
+  const worker = startThread(import.meta.url, './writer-worker', { path } satisfies WriterData);
   const pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   let nextId = 0;
   let failure: Error | undefined;

@@ -5,7 +5,7 @@
 import { scryptSync } from 'node:crypto';
 import { setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import type { HashJob, HashReply } from './hash-threads.js';
+import type { HashJob, HashReply } from './hash-pool.js';
 
 // Elsewhere (macOS, Windows) the call would lower the whole process, event loop included.
 if (process.platform === 'linux') {

@@ -1,4 +1,4 @@
-// The threads that run scrypt (hash-thread.ts), shared by the process like libuv's pool they
+// The threads that run scrypt (hash-worker.ts), shared by the process like libuv's pool they
 // replace: a thread is started when a hash finds none idle, and an idle one keeps nothing alive.
 // Its code is read when the server is built, not when the first thread starts (prepareHashThreads).
 // How many hash at once is the caller's to bound (passwords.ts), and so is how many threads exist.
@@ -24,7 +24,7 @@ let startFromMemory: (() => Worker) | undefined;
  * a hash started later needs nothing from disk (see preloadThread).
  */
 export function prepareHashThreads(): void {
-  startFromMemory ??= preloadThread(import.meta.url, './hash-thread');
+  startFromMemory ??= preloadThread(import.meta.url, './hash-worker');
 }
 
 function startHashThread(): Worker {
