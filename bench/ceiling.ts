@@ -7,10 +7,10 @@
 // AZUMA_* variables; the session header is the only credential it reads.
 import Fastify from 'fastify';
 import { loadContract } from '../contract/index.js';
-import { sessionService } from '../server/auth/sessions.js';
 import { sessionRules } from '../server/compose.js';
 import { loadConfig } from '../server/config.js';
 import { sqliteStore } from '../server/db/sqlite/store.js';
+import { sessionService } from '../server/domains/sessions/service.js';
 import { announce } from './announce.js';
 
 const config = loadConfig(process.env);

@@ -1,17 +1,17 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { type AccountCredentials, type LoadedContract, loadContract } from '../contract/index.js';
-import { AccessLog, createLogger } from './access-log.js';
 import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';
-import { capConnections, descriptorShortfall, spareAnsweringSockets } from './connections.js';
+import { healthState } from './domains/health/service.js';
 import { clientErrorHandler, errorBodies, errorShape } from './errors.js';
 import { createHandlers } from './handlers.js';
-import { healthState } from './health.js';
-import { contractRoutes } from './plugins/contract-routes.js';
-import { docsRoutes } from './plugins/docs.js';
-import { hardening } from './plugins/hardening.js';
-import { securityChecks } from './security.js';
+import { AccessLog, createLogger } from './http/access-log.js';
+import { capConnections, descriptorShortfall, spareAnsweringSockets } from './http/connections.js';
+import { contractRoutes } from './http/contract-routes.js';
+import { docsRoutes } from './http/docs.js';
+import { hardening } from './http/hardening.js';
+import { securityChecks } from './http/security.js';
 
 export interface AppOptions extends ServiceOptions {
   /** The contract to serve; openapi.yaml beside the code unless told (tests try changed ones). */

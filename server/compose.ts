@@ -1,16 +1,16 @@
 import type { LoadedContract } from '../contract/index.js';
-import { accountService } from './auth/accounts.js';
-import { passwordScreen } from './auth/common-passwords.js';
-import { type GuardedAccountService, guardedAccounts } from './auth/guarded-accounts.js';
-import { KNOWN_CLIENT_MS, loginThrottle, MAX_FAILURE_ROWS, type ThrottleRules } from './auth/login-throttle.js';
-import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './auth/passwords.js';
-import { type SessionRules, type SessionService, sessionService } from './auth/sessions.js';
-import { startSweeper } from './auth/sweeper.js';
 import { type Config, ConfigError } from './config.js';
 import { redactLocation } from './db/location.js';
 import { openStore } from './db/open-store.js';
 import type { Store, Warn } from './db/store.js';
-import { type SessionTransport, sessionTransport } from './session-transport.js';
+import { passwordScreen } from './domains/accounts/common-passwords.js';
+import { type GuardedAccountService, guardedAccounts } from './domains/accounts/guarded-service.js';
+import { KNOWN_CLIENT_MS, loginThrottle, MAX_FAILURE_ROWS, type ThrottleRules } from './domains/accounts/login-throttle.js';
+import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './domains/accounts/passwords.js';
+import { accountService } from './domains/accounts/service.js';
+import { type SessionRules, type SessionService, sessionService } from './domains/sessions/service.js';
+import { type SessionTransport, sessionTransport } from './http/session-transport.js';
+import { startSweeper } from './platform/sweeper.js';
 
 export interface ServiceOptions {
   /** Clock in ms; tests move it to reach the refresh window without waiting. */

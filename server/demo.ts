@@ -5,7 +5,7 @@
 // other setting (address, CORS, the auth rate limit, ...) comes from the environment as usual.
 import { type AccountCredentials, exampleAccounts, type LoadedContract, loadContract } from '../contract/index.js';
 import type { AppOptions } from './app.js';
-import type { ScryptParams } from './auth/passwords.js';
+import type { ScryptParams } from './domains/accounts/passwords.js';
 
 /** N = 2^10, p = 1: 80 times less work than the OWASP cost (N = 2^14, p = 5), and 1 MiB instead of 16. */
 export const DEMO_SCRYPT: ScryptParams = Object.freeze({ ln: 10, r: 8, p: 1 });

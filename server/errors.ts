@@ -2,10 +2,10 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { components } from '../generated/openapi.js';
-import { CommonPasswordError } from './auth/common-passwords.js';
-import { LoginLockedError } from './auth/login-throttle.js';
-import { HashingBusyError } from './auth/passwords.js';
 import { StoreUnavailableError } from './db/store.js';
+import { CommonPasswordError } from './domains/accounts/common-passwords.js';
+import { LoginLockedError } from './domains/accounts/login-throttle.js';
+import { HashingBusyError } from './domains/accounts/passwords.js';
 
 export type ErrorBody = components['schemas']['Error'];
 

@@ -1,13 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { operations } from '../generated/openapi.js';
-import type { SignedIn } from './auth/accounts.js';
-import type { GuardedAccountService } from './auth/guarded-accounts.js';
-import type { SessionService } from './auth/sessions.js';
 import type { User } from './db/store.js';
+import type { GuardedAccountService } from './domains/accounts/guarded-service.js';
+import { checkIcon } from './domains/accounts/profile.js';
+import type { SignedIn } from './domains/accounts/service.js';
+import type { Health } from './domains/health/service.js';
+import type { SessionService } from './domains/sessions/service.js';
 import { ApiError, NO_SESSION_DETAIL } from './errors.js';
-import type { Health } from './health.js';
-import { checkIcon } from './profile.js';
-import type { SessionTransport } from './session-transport.js';
+import type { SessionTransport } from './http/session-transport.js';
 
 type Json<R> = R extends { content: { 'application/json': infer B } } ? B : never;
 type RequestBody<Op extends keyof operations> = operations[Op] extends { requestBody: infer R } ? Json<R> : undefined;

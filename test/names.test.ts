@@ -9,10 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { prepareName } from '../contract/names.js';
-import { nameIdentity, skeleton } from '../server/auth/name-identity.js';
-import { passwordHasher } from '../server/auth/passwords.js';
-import { migrations as postgresMigrations } from '../server/db/postgres/migrations.js';
-import { migrations } from '../server/db/sqlite/migrations.js';
+import { nameIdentity, skeleton } from '../server/domains/accounts/name-identity.js';
+import { passwordHasher } from '../server/domains/accounts/passwords.js';
+import { migrations as postgresMigrations } from '../server/domains/accounts/postgres/migrations.js';
+import { migrations } from '../server/domains/accounts/sqlite/migrations.js';
 import { buildTestApp, TEST_BACKEND, TEST_SCRYPT, testStore } from './support/server.js';
 
 const NFD = (s: string) => s.normalize('NFD');

@@ -2,8 +2,8 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scryptOnThread } from '../server/auth/hash-pool.js';
-import { HashingBusyError, OWASP_SCRYPT, passwordHasher } from '../server/auth/passwords.js';
+import { scryptOnThread } from '../server/domains/accounts/hash-pool.js';
+import { HashingBusyError, OWASP_SCRYPT, passwordHasher } from '../server/domains/accounts/passwords.js';
 import { TEST_SCRYPT as CHEAP } from './support/server.js';
 
 /** Each thread of this process and its nice value (field 19 of /proc/…/stat, after the command's closing parenthesis). */

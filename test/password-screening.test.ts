@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '../contract/index.js';
-import { nameIdentity } from '../server/auth/name-identity.js';
-import { passwordHasher } from '../server/auth/passwords.js';
 import { openDatabase } from '../server/db/sqlite/open.js';
-import { usersRepository } from '../server/db/sqlite/users.js';
-import { newObjectId } from '../server/ids.js';
+import { nameIdentity } from '../server/domains/accounts/name-identity.js';
+import { passwordHasher } from '../server/domains/accounts/passwords.js';
+import { usersRepository } from '../server/domains/accounts/sqlite/users.js';
+import { newObjectId } from '../server/platform/ids.js';
 import { responseErrors } from './support/contract.js';
 import { buildTestApp, TEST_SCRYPT } from './support/server.js';
 

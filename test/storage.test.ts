@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrations } from '../server/db/sqlite/migrations.js';
+import { migrations } from '../server/domains/accounts/sqlite/migrations.js';
 import { buildTestApp, manualClock } from './support/server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-storage-'));

@@ -1,4 +1,4 @@
-import type { LockRules } from './attempt-lock.js';
+import type { LockRules } from '../domains/accounts/attempt-lock.js';
 
 // What the services need from storage, whatever engine holds it. Every method is asynchronous,
 // so an engine across the network (PostgreSQL) fits as well as one in the process (SQLite); each

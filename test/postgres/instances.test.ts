@@ -5,15 +5,15 @@
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '../../contract/index.js';
-import { accountService } from '../../server/auth/accounts.js';
-import { passwordHasher } from '../../server/auth/passwords.js';
-import { sessionService } from '../../server/auth/sessions.js';
-import { hashToken } from '../../server/auth/tokens.js';
 import { sessionRules } from '../../server/compose.js';
 import { LOCK } from '../../server/db/postgres/locks.js';
-import { migrations } from '../../server/db/postgres/migrations.js';
 import { postgresStore } from '../../server/db/postgres/store.js';
 import type { Store } from '../../server/db/store.js';
+import { passwordHasher } from '../../server/domains/accounts/passwords.js';
+import { migrations } from '../../server/domains/accounts/postgres/migrations.js';
+import { accountService } from '../../server/domains/accounts/service.js';
+import { sessionService } from '../../server/domains/sessions/service.js';
+import { hashToken } from '../../server/domains/sessions/tokens.js';
 import { newPostgresDatabase } from '../support/postgres.js';
 import { TEST_SCRYPT, testConfig } from '../support/server.js';
 

@@ -1,9 +1,9 @@
+import { loginAttemptsRepository } from '../../domains/accounts/postgres/login-attempts.js';
+import { migrate } from '../../domains/accounts/postgres/migrations.js';
+import { usersRepository } from '../../domains/accounts/postgres/users.js';
+import { sessionsRepository } from '../../domains/sessions/postgres/sessions.js';
 import { type Store, StoreUnavailableError, type Warn } from '../store.js';
 import { connect, reportingUnreachable, STEP_TIMEOUT_MS, storeError } from './connect.js';
-import { loginAttemptsRepository } from './login-attempts.js';
-import { migrate } from './migrations.js';
-import { sessionsRepository } from './sessions.js';
-import { usersRepository } from './users.js';
 
 export interface PostgresOptions {
   /** Connections this instance holds at most (AZUMA_DB_POOL). */

@@ -1,8 +1,8 @@
 import { closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { migrations } from '../../domains/accounts/sqlite/migrations.js';
 import type { Warn } from '../store.js';
 import { connect, type Db } from './connection.js';
-import { migrations } from './migrations.js';
 
 /**
  * Opens (creating on first start) the database and brings its schema up to date. `warn` hears

@@ -1,9 +1,9 @@
+import { loginAttemptsRepository } from '../../domains/accounts/sqlite/login-attempts.js';
+import { usersRepository } from '../../domains/accounts/sqlite/users.js';
+import { sessionsRepository } from '../../domains/sessions/sqlite/sessions.js';
 import type { LoginAttemptsRepository, SessionsRepository, UsersRepository } from '../store.js';
 import type { Db } from './connection.js';
-import { loginAttemptsRepository } from './login-attempts.js';
-import { sessionsRepository } from './sessions.js';
 import type { Sync } from './sync.js';
-import { usersRepository } from './users.js';
 
 /** The store's repositories, as their interfaces declare them. */
 export interface Repositories {

@@ -1,4 +1,4 @@
-import { startThread } from '../../threads.js';
+import { startThread } from '../../platform/threads.js';
 import type { Warn } from '../store.js';
 import type { RepositoryName } from './repositories.js';
 import { errorFrom, type FromWriter, revive, type ToWriter, type WriterData } from './writer-protocol.js';

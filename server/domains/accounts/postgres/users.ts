@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { NameLookup, NewUser, User, UsersRepository } from '../store.js';
-import { type Sql, type Tx, transaction } from './connect.js';
-import { LOCK } from './locks.js';
+import { type Sql, type Tx, transaction } from '../../../db/postgres/connect.js';
+import { LOCK } from '../../../db/postgres/locks.js';
+import type { NameLookup, NewUser, User, UsersRepository } from '../../../db/store.js';
 
 const taken = async (sql: Sql | Tx, { nameKey, nameSkeleton, nameSkeletonWritten }: NameLookup) => {
   const [row] = await sql<{ taken: boolean }[]>`

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
-import type { ApiKeyScheme } from '../contract/index.js';
-import type { AuthenticatedSession, SessionService } from './auth/sessions.js';
-import { ApiError, NO_SESSION_DETAIL } from './errors.js';
+import type { ApiKeyScheme } from '../../contract/index.js';
+import type { AuthenticatedSession, SessionService } from '../domains/sessions/service.js';
+import { ApiError, NO_SESSION_DETAIL } from '../errors.js';
 import type { Channel, SessionTransport } from './session-transport.js';
 
 declare module 'fastify' {

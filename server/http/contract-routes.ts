@@ -7,8 +7,8 @@ import type { LoadedContract } from '../../contract/index.js';
 import type { Layers } from '../app.js';
 import { ApiError } from '../errors.js';
 import type { Handlers } from '../handlers.js';
-import { limitsRedis } from '../limits-redis.js';
-import { type SchemeCheck, securityPreHandler } from '../security.js';
+import { limitsRedis } from './limits-redis.js';
+import { type SchemeCheck, securityPreHandler } from './security.js';
 
 export interface ContractRoutesOptions {
   contract: LoadedContract;

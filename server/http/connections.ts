@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import type { Server, Socket } from 'node:net';
 import proxyAddr from '@fastify/proxy-addr';
-import { clientKey } from './auth/client-address.js';
+import { clientKey } from './client-address.js';
 
 export interface ConnectionCaps {
   /** AZUMA_MAX_CONNECTIONS: open connections at once, from everywhere. */

@@ -2,10 +2,11 @@
 // Names registered under the older rules keep working: their key is computed by the same
 // mappings (a name the rules would now refuse still gets one), and accounts that now share a
 // key or a skeleton are reported, never merged or refused.
-import { nameIdentity } from '../../auth/name-identity.js';
-import type { Warn } from '../store.js';
+
+import type { Db } from '../../../db/sqlite/connection.js';
+import type { Warn } from '../../../db/store.js';
+import { nameIdentity } from '../name-identity.js';
 import { type ExistingAccount, writtenSkeletons } from '../written-skeletons.js';
-import type { Db } from './connection.js';
 
 interface Account {
   id: string;

@@ -1,5 +1,5 @@
-import type { Warn } from '../store.js';
-import type { Db } from './connection.js';
+import type { Db } from '../../../db/sqlite/connection.js';
+import type { Warn } from '../../../db/store.js';
 import { addWrittenSkeletons, recomputeNameIdentities } from './name-identities.js';
 
 /** SQL, or a step that needs code (and may warn the operator) for what SQL cannot compute. */

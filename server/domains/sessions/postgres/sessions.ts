@@ -1,6 +1,6 @@
-import type { NewToken, SessionSummary, SessionsRepository, StoredSession } from '../store.js';
-import { inOrder, type Sql, type Tx, transaction } from './connect.js';
-import { LOCK } from './locks.js';
+import { inOrder, type Sql, type Tx, transaction } from '../../../db/postgres/connect.js';
+import { LOCK } from '../../../db/postgres/locks.js';
+import type { NewToken, SessionSummary, SessionsRepository, StoredSession } from '../../../db/store.js';
 
 type LiveRow = StoredSession & { expiresAt: number; rotationSalt: Buffer; passwordHash: string };
 

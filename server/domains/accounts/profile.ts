@@ -1,7 +1,7 @@
 // What the contract's icon rule says beyond its schema's pattern: RFC 9110 gives every https URI
 // a host (4.2.2) and forbids credentials in it (4.2.4), and an icon is shown to other users, so a
 // `user:password@` in one would publish a secret.
-import { ApiError } from './errors.js';
+import { ApiError } from '../../errors.js';
 
 /** The authority of an `https://` URL: up to the first `/`, `?` or `#`. */
 const AUTHORITY = /^https:\/\/([^/?#]*)/;

@@ -1,7 +1,7 @@
 // Liveness and readiness for load balancers (the contract's Health probes section). Liveness needs
 // nothing: answering is the proof. Readiness asks the store, and says no while the instance drains
 // before it stops, so a load balancer sends it no new requests while it finishes the ones it has.
-import { ApiError } from './errors.js';
+import { ApiError } from '../../errors.js';
 
 /** A store that has not answered a ping in this long counts as unreachable: a probe must not hang. */
 export const PING_TIMEOUT_MS = 2000;

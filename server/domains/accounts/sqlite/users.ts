@@ -1,6 +1,6 @@
-import type { NameLookup, NewUser, User, UsersRepository } from '../store.js';
-import type { Db } from './connection.js';
-import type { Sync } from './sync.js';
+import type { Db } from '../../../db/sqlite/connection.js';
+import type { Sync } from '../../../db/sqlite/sync.js';
+import type { NameLookup, NewUser, User, UsersRepository } from '../../../db/store.js';
 
 const COLUMNS = 'id, name, password_hash AS passwordHash, icon, status';
 

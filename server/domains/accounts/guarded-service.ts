@@ -1,8 +1,8 @@
-import { nameKey } from '../../contract/names.js';
-import type { ProfileChanges, User } from '../db/store.js';
-import type { AccountService, PasswordChange, Registration, SignedIn } from './accounts.js';
+import { nameKey } from '../../../contract/names.js';
+import type { ProfileChanges, User } from '../../db/store.js';
 import type { PasswordScreen } from './common-passwords.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
+import type { AccountService, PasswordChange, Registration, SignedIn } from './service.js';
 
 /**
  * The accounts as clients reach them: every password check throttled per account, every new

@@ -1,7 +1,7 @@
-import type { Warn } from '../store.js';
+import type { Sql, Tx } from '../../../db/postgres/connect.js';
+import { LOCK } from '../../../db/postgres/locks.js';
+import type { Warn } from '../../../db/store.js';
 import { writtenSkeletons } from '../written-skeletons.js';
-import type { Sql, Tx } from './connect.js';
-import { LOCK } from './locks.js';
 
 /** SQL, or a step that needs code (and may warn the operator) for what SQL cannot compute. */
 export type Migration = string | ((tx: Tx, warn: Warn) => Promise<void>);

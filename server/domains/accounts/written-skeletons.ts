@@ -1,9 +1,10 @@
 // Contract 1.3.1: a name also looks like an account's when their skeletons of the names as
-// written meet, letter case set aside (`CIara` and `clara`, see server/auth/name-identity.ts).
+// written meet, letter case set aside (`CIara` and `clara`, see name-identity.ts).
 // Both engines' migrations compute that skeleton for every existing account here. Accounts that
 // now look alike keep signing in; the operator hears of each pair once.
-import { nameIdentity } from '../auth/name-identity.js';
-import type { Warn } from './store.js';
+
+import type { Warn } from '../../db/store.js';
+import { nameIdentity } from './name-identity.js';
 
 export interface ExistingAccount {
   id: string;

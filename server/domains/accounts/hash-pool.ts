@@ -4,7 +4,7 @@
 // How many hash at once is the caller's to bound (passwords.ts), and so is how many threads exist.
 import type { ScryptOptions } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
-import { preloadThread } from '../threads.js';
+import { preloadThread } from '../../platform/threads.js';
 
 export interface HashJob {
   password: string;

@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { IssuedSession } from './auth/sessions.js';
+import type { IssuedSession } from '../domains/sessions/service.js';
 
 /** How a request was authenticated: by the contract's session cookie or by its session header. */
 export type Channel = 'cookie' | 'header';
