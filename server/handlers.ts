@@ -1,8 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { operations } from '../generated/openapi.js';
-import type { User } from './db/store.js';
 import type { GuardedAccountService } from './domains/accounts/guarded-service.js';
 import { checkIcon } from './domains/accounts/profile.js';
+import type { User } from './domains/accounts/repository.js';
 import type { SignedIn } from './domains/accounts/service.js';
 import type { Health } from './domains/health/service.js';
 import type { SessionService } from './domains/sessions/service.js';

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { prepareName } from '../contract/names.js';
 import { nameIdentity, skeleton } from '../server/domains/accounts/name-identity.js';
 import { passwordHasher } from '../server/domains/accounts/passwords.js';
-import { migrations as postgresMigrations } from '../server/domains/accounts/postgres/migrations.js';
-import { migrations } from '../server/domains/accounts/sqlite/migrations.js';
+import { domainMigrations } from '../server/domains/storage.js';
+import { legacySteps } from './support/legacy-schema.js';
 import { buildTestApp, TEST_BACKEND, TEST_SCRYPT, testStore } from './support/server.js';
 
 const NFD = (s: string) => s.normalize('NFD');
@@ -252,7 +252,7 @@ describe.runIf(TEST_BACKEND === 'sqlite')('a database from before the name rules
   /** Accounts as the 1.1 server stored them: its key was NFC, upper- then lower-cased. */
   async function legacyDatabase(path: string, names: string[]) {
     const db = new Database(path);
-    for (const migration of migrations.slice(0, 2)) db.exec(migration as string);
+    for (const step of legacySteps(domainMigrations.sqlite(), 2)) db.exec(step as string);
     db.pragma('user_version = 2');
     const hasher = passwordHasher({ params: TEST_SCRYPT, concurrency: 1, queueLimit: 100 });
     const insert = db.prepare('INSERT INTO users (id, name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?, ?)');
@@ -337,7 +337,7 @@ describe('a database from before look-alikes were judged as written (contract 1.
     if (TEST_BACKEND === 'sqlite') {
       const path = join(dir, 'before.sqlite');
       const db = new Database(path);
-      for (const migration of migrations.slice(0, 4)) typeof migration === 'string' ? db.exec(migration) : migration(db, () => {});
+      for (const step of legacySteps(domainMigrations.sqlite(), 4)) typeof step === 'string' ? db.exec(step) : step(db, () => {});
       db.pragma('user_version = 4');
       const insert = db.prepare(
         'INSERT INTO users (id, name, name_key, name_skeleton, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -353,7 +353,7 @@ describe('a database from before look-alikes were judged as written (contract 1.
     await admin.unsafe(`CREATE DATABASE ${url.pathname.slice(1)}`);
     await admin.end();
     const sql = postgres(url.href, { max: 1, onnotice: () => {} });
-    await sql.unsafe(postgresMigrations[0] as string);
+    for (const step of legacySteps(domainMigrations.postgres(), 1)) await sql.unsafe(step as string);
     await sql`CREATE TABLE schema_version (version INTEGER NOT NULL)`;
     await sql`INSERT INTO schema_version (version) VALUES (1)`;
     for (const a of accounts)

@@ -1,13 +1,23 @@
 // What lands on disk: versioned schema, hashed passwords and tokens only, and the KDF's real cost.
 
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { migrations } from '../server/domains/accounts/sqlite/migrations.js';
+import { domainMigrations } from '../server/domains/storage.js';
 import { buildTestApp, manualClock } from './support/server.js';
+
+/** Each domain at its newest version, as schema_versions holds it once migrated. */
+const newest = () =>
+  domainMigrations
+    .sqlite()
+    .map(([domain, migrations]) => ({ domain, version: migrations.length }))
+    .sort((a, b) => a.domain.localeCompare(b.domain));
+/** What PRAGMA user_version holds once migrated: past any server from before per-domain versions. */
+const FENCE = Math.max(...domainMigrations.sqlite().flatMap(([, migrations]) => migrations.map((m) => m.legacy ?? 0))) + 1;
+const versions = (db: Database.Database) => db.prepare('SELECT domain, version FROM schema_versions ORDER BY domain').all();
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-storage-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,7 +38,8 @@ describe('storage', () => {
     expect(user.password_hash).toMatch(/^\$scrypt\$ln=14,r=8,p=5\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     const sessions = db.prepare('SELECT token_hash FROM session_tokens').all() as Array<{ token_hash: Buffer }>;
     expect(sessions).toEqual([{ token_hash: createHash('sha256').update(token).digest() }]);
-    expect(db.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(versions(db)).toEqual(newest());
+    expect(db.pragma('user_version', { simple: true })).toBe(FENCE);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
     const bytes = readFileSync(dbLocation).toString('latin1');
@@ -51,10 +62,28 @@ describe('storage', () => {
     await second.close();
   });
 
-  it('when the database is newer than the server, then start-up refuses rather than guessing', async () => {
+  it('when a domain of the database is newer than the server, then start-up refuses rather than guessing', async () => {
     const dbLocation = join(dir, 'future.sqlite');
+    await (await buildTestApp({ dbLocation })).close();
     const db = new Database(dbLocation);
-    db.pragma(`user_version = ${migrations.length + 1}`);
+    db.prepare("UPDATE schema_versions SET version = version + 1 WHERE domain = 'accounts'").run();
+    db.close();
+    await expect(buildTestApp({ dbLocation })).rejects.toThrow(/newer than this server knows/);
+  });
+
+  it('when the database holds a domain the server does not know, then start-up refuses rather than guessing', async () => {
+    const dbLocation = join(dir, 'unknown-domain.sqlite');
+    await (await buildTestApp({ dbLocation })).close();
+    const db = new Database(dbLocation);
+    db.prepare("INSERT INTO schema_versions (domain, version) VALUES ('channels', 1)").run();
+    db.close();
+    await expect(buildTestApp({ dbLocation })).rejects.toThrow(/newer than this server knows/);
+  });
+
+  it('when a database from before per-domain versions is past every version, then start-up refuses rather than guessing', async () => {
+    const dbLocation = join(dir, 'future-legacy.sqlite');
+    const db = new Database(dbLocation);
+    db.pragma(`user_version = ${FENCE}`);
     db.close();
     await expect(buildTestApp({ dbLocation })).rejects.toThrow(/newer than this server knows/);
   });
@@ -108,8 +137,48 @@ describe('upgrading from contract 1.0', () => {
       await app.close();
     }
     const after = new Database(dbLocation, { readonly: true });
-    expect(after.pragma('user_version', { simple: true })).toBe(migrations.length);
+    expect(versions(after)).toEqual(newest());
     expect(after.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'sessions_1_0'").get()).toEqual({ n: 0 });
+    after.close();
+  });
+});
+
+describe('upgrading from 1.3, before migrations were per domain', () => {
+  it('when a database the 1.3 server left is opened, then nothing migrates again and every account and session stays', async () => {
+    const fixture = JSON.parse(readFileSync(new URL('./fixtures/azuma-1.3.json', import.meta.url), 'utf8')) as {
+      madeAt: number;
+      accounts: Array<{ name: string; password: string; id: string; tokens: string[] }>;
+    };
+    const dbLocation = join(dir, 'from-1.3.sqlite');
+    copyFileSync(new URL('./fixtures/azuma-1.3.sqlite', import.meta.url), dbLocation);
+    chmodSync(dbLocation, 0o600);
+    const before = new Database(dbLocation, { readonly: true });
+    expect(before.pragma('user_version', { simple: true })).toBe(5);
+    before.close();
+
+    // A migration run a second time would fail (its tables exist) and stop start-up.
+    const lines: string[] = [];
+    const app = await buildTestApp(
+      { dbLocation, logLevel: 'warn' },
+      { now: manualClock(fixture.madeAt + 3600_000).now, logStream: { write: (line) => void lines.push(line) } },
+    );
+    try {
+      for (const account of fixture.accounts) {
+        for (const token of account.tokens) {
+          const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': token } });
+          expect(me.json()).toMatchObject({ _id: { $oid: account.id }, name: account.name });
+        }
+        const login = await app.inject({ method: 'POST', url: '/api/login', payload: { name: account.name, password: account.password } });
+        expect(login.json()).toMatchObject({ userid: { $oid: account.id } });
+      }
+    } finally {
+      await app.close();
+    }
+    expect(lines).toEqual([]);
+    const after = new Database(dbLocation, { readonly: true });
+    expect(versions(after)).toEqual(newest());
+    // What a 1.3 server reads: a version past its own, so it refuses the file rather than migrate it.
+    expect(after.pragma('user_version', { simple: true })).toBe(FENCE);
     after.close();
   });
 });

@@ -1,4 +1,4 @@
-import type { AttemptState } from '../../db/store.js';
+import type { AttemptState } from './repository.js';
 
 /** The budgets a login attempt is checked against (the throttle's rules, as plain data). */
 export interface LockRules {

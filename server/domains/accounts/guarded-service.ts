@@ -1,7 +1,7 @@
 import { nameKey } from '../../../contract/names.js';
-import type { ProfileChanges, User } from '../../db/store.js';
 import type { PasswordScreen } from './common-passwords.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
+import type { ProfileChanges, User } from './repository.js';
 import type { AccountService, PasswordChange, Registration, SignedIn } from './service.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { LoginAttemptsRepository } from '../../db/store.js';
 import { clientKey } from '../../http/client-address.js';
+import type { LoginAttemptsRepository } from './repository.js';
 
 export interface ThrottleRules {
   /** Failed sign-ins on an account from one client per window before the account is locked for that client; 0 = off. */

@@ -1,9 +1,9 @@
 import { prepareName } from '../../../contract/names.js';
-import type { ProfileChanges, User, UsersRepository } from '../../db/store.js';
 import { newObjectId } from '../../platform/ids.js';
 import type { IssuedSession, SessionService } from '../sessions/service.js';
 import { nameIdentity } from './name-identity.js';
 import type { PasswordHasher } from './passwords.js';
+import type { ProfileChanges, User, UsersRepository } from './repository.js';
 
 export interface SignedIn {
   user: User;

@@ -1,5 +1,5 @@
-import type { SessionSummary, SessionsRepository } from '../../db/store.js';
 import { newObjectId } from '../../platform/ids.js';
+import type { SessionSummary, SessionsRepository } from './repository.js';
 import { hashToken, newRotationSalt, newToken, successorToken } from './tokens.js';
 
 export interface IssuedSession {

@@ -1,7 +1,7 @@
 import { inOrder, type Sql, type Tx, transaction } from '../../../db/postgres/connect.js';
 import { LOCK } from '../../../db/postgres/locks.js';
-import type { FailureCount, LoginAttemptsRepository } from '../../../db/store.js';
 import { lockEnd } from '../attempt-lock.js';
+import type { FailureCount, LoginAttemptsRepository } from '../repository.js';
 
 /** The row that counts the account as a whole, beside one row per client. */
 const WHOLE_ACCOUNT = '';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Sql, type Tx, transaction } from '../../../db/postgres/connect.js';
 import { LOCK } from '../../../db/postgres/locks.js';
-import type { NameLookup, NewUser, User, UsersRepository } from '../../../db/store.js';
+import type { NameLookup, NewUser, User, UsersRepository } from '../repository.js';
 
 const taken = async (sql: Sql | Tx, { nameKey, nameSkeleton, nameSkeletonWritten }: NameLookup) => {
   const [row] = await sql<{ taken: boolean }[]>`

@@ -1,7 +1,7 @@
 import type { Db } from '../../../db/sqlite/connection.js';
 import type { Sync } from '../../../db/sqlite/sync.js';
-import type { FailureCount, LoginAttemptsRepository } from '../../../db/store.js';
 import { type LockRules, lockEnd } from '../attempt-lock.js';
+import type { FailureCount, LoginAttemptsRepository } from '../repository.js';
 
 /** The row that counts the account as a whole, beside one row per client. */
 const WHOLE_ACCOUNT = '';

@@ -1,6 +1,6 @@
 import type { Db } from '../../../db/sqlite/connection.js';
 import type { Sync } from '../../../db/sqlite/sync.js';
-import type { NameLookup, NewUser, User, UsersRepository } from '../../../db/store.js';
+import type { NameLookup, NewUser, User, UsersRepository } from '../repository.js';
 
 const COLUMNS = 'id, name, password_hash AS passwordHash, icon, status';
 

@@ -1,6 +1,6 @@
 import { inOrder, type Sql, type Tx, transaction } from '../../../db/postgres/connect.js';
 import { LOCK } from '../../../db/postgres/locks.js';
-import type { NewToken, SessionSummary, SessionsRepository, StoredSession } from '../../../db/store.js';
+import type { NewToken, SessionSummary, SessionsRepository, StoredSession } from '../repository.js';
 
 type LiveRow = StoredSession & { expiresAt: number; rotationSalt: Buffer; passwordHash: string };
 

@@ -1,6 +1,6 @@
 import type { Db } from '../../../db/sqlite/connection.js';
 import type { Sync } from '../../../db/sqlite/sync.js';
-import type { NewToken, SessionSummary, SessionsRepository, StoredSession } from '../../../db/store.js';
+import type { NewToken, SessionSummary, SessionsRepository, StoredSession } from '../repository.js';
 
 const SESSION_COLUMNS = `s.id, s.user_id AS userId, s.created_at AS createdAt, s.last_used_at AS lastUsedAt,
   s.ends_at AS endsAt, s.user_agent AS userAgent`;
