@@ -3,7 +3,7 @@
 // GET /api/ and GET /api/me over the server's own session service and repositories (the same
 // SQL, on the same database file), answering the same status and JSON body (bench/run.ts checks
 // before measuring). Whatever the server spends beyond this is the price of everything it adds;
-// `npm run bench -- --explain` prices each layer. Started like server/main.ts, from the same
+// `npm run bench -- --explain` sets the two side by side. Started like server/main.ts, from the same
 // AZUMA_* variables; the session header is the only credential it reads.
 import Fastify from 'fastify';
 import { loadContract } from '../contract/index.js';

@@ -4,9 +4,8 @@ import type { RouteOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
 import type { LoadedContract } from '../../contract/index.js';
-import type { Layers } from '../app.js';
-import { ApiError } from '../errors.js';
 import type { Handlers } from '../handlers.js';
+import { HttpError } from './http-error.js';
 import { limitsRedis } from './limits-redis.js';
 import { type SchemeCheck, securityPreHandler } from './security.js';
 
@@ -17,8 +16,6 @@ export interface ContractRoutesOptions {
   checks: Record<string, SchemeCheck>;
   /** AZUMA_AUTH_RATE_LIMIT: attempts per client IP per minute on the operations documenting 429; 0 = off. */
   authRateLimit: number;
-  /** The benchmark leaves some out to price them (app.ts); the server runs with all. */
-  layers: Pick<Layers, 'cookies' | 'contractSchemas' | 'rateLimit'>;
   /** AZUMA_REDIS_URL: where every instance counts that limit together; unset, this instance counts alone. */
   redisUrl: string | undefined;
 }
@@ -29,29 +26,25 @@ export interface ContractRoutesOptions {
  * handler, its `security`, and the rate limit where the contract documents a 429.
  */
 export const contractRoutes = fp<ContractRoutesOptions>(
-  async (app, { contract, handlers, checks, authRateLimit, redisUrl, layers }) => {
-    if (layers.cookies) await app.register(cookie);
-    // Without the plugin (the benchmark's cost table only) no request has cookies.
-    else app.decorateRequest('cookies', { getter: () => ({}) });
-    const counting = layers.rateLimit && authRateLimit > 0;
+  async (app, { contract, handlers, checks, authRateLimit, redisUrl }) => {
+    await app.register(cookie);
+    const counting = authRateLimit > 0;
     const redis = counting && redisUrl ? await limitsRedis(redisUrl, app.log) : undefined;
     if (redis) app.addHook('onClose', async () => redis.disconnect());
-    if (layers.rateLimit) {
-      await app.register(rateLimit, {
-        global: false,
-        max: authRateLimit,
-        timeWindow: 60_000,
-        // Shared: one count per client across instances. Should Redis fail, the request goes
-        // through uncounted rather than failing (limits-redis.ts says why and logs it).
-        ...(redis && { redis, nameSpace: 'azuma:auth-limit:', skipOnError: true }),
-        errorResponseBuilder: (_request, context) =>
-          new ApiError(429, `too many attempts; retry in ${Math.ceil(context.ttl / 1000)} seconds`),
-      });
-    }
+    await app.register(rateLimit, {
+      global: false,
+      max: authRateLimit,
+      timeWindow: 60_000,
+      // Shared: one count per client across instances. Should Redis fail, the request goes
+      // through uncounted rather than failing (limits-redis.ts says why and logs it).
+      ...(redis && { redis, nameSpace: 'azuma:auth-limit:', skipOnError: true }),
+      errorResponseBuilder: (_request, context) =>
+        new HttpError(429, `too many attempts; retry in ${Math.ceil(context.ttl / 1000)} seconds`),
+    });
     const limit = counting ? app.rateLimit() : undefined;
     app.decorateRequest('session', null);
 
-    if (layers.contractSchemas) app.addHook('onRoute', jsonOnlyResponses);
+    app.addHook('onRoute', jsonOnlyResponses);
     const operations = new Map(contract.operations.map((op) => [op.id, op]));
     await app.register(openapiGlue, {
       specification: contract.document,
@@ -68,8 +61,6 @@ export const contractRoutes = fp<ContractRoutesOptions>(
           handler,
           ...(preHandler && { preHandler }),
           ...(limited && { onRequest: limit }),
-          // The benchmark's cost table only: no validation, answers by JSON.stringify.
-          ...(!layers.contractSchemas && { schema: undefined }),
         } as unknown as RouteOptions;
       },
     });
@@ -81,8 +72,8 @@ const JSON_MEDIA_TYPE = 'application/json';
 
 /**
  * glue hands Fastify each response schema by media type (`{200: {content: {'application/json':
- * {schema}}}}`), so Fastify parses the answer's Content-Type on every reply to pick a serializer:
- * about 1 µs per answer. Where JSON is a status's only media type, the schema is given directly,
+ * {schema}}}}`), so Fastify parses the answer's Content-Type on every reply to pick a serializer.
+ * Where JSON is a status's only media type, the schema is given directly,
  * which Fastify uses for the answer whatever its parameters.
  */
 export function jsonOnlyResponses(route: RouteOptions): void {

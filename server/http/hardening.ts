@@ -2,8 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import cors from '@fastify/cors';
 import type { FastifyInstance, onRequestHookHandler, preValidationHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Layers } from '../app.js';
-import { ApiError } from '../errors.js';
+import { HttpError } from './http-error.js';
 import { API_HEADERS, type SecurityHeaders } from './security-headers.js';
 
 export interface HardeningOptions {
@@ -13,8 +12,6 @@ export interface HardeningOptions {
   sessionHeader: string;
   /** The methods the contract's operations use. */
   methods: readonly string[];
-  /** The benchmark leaves some out to price them (app.ts); the server runs with all. */
-  layers: Pick<Layers, 'securityHeaders' | 'hooks'>;
 }
 
 /**
@@ -22,7 +19,7 @@ export interface HardeningOptions {
  * shutting down, JSON-only bodies, and CORS for the allow-listed origins.
  */
 export const hardening = fp<HardeningOptions>(
-  async (app, { corsOrigins, sessionHeader, methods, layers }) => {
+  async (app, { corsOrigins, sessionHeader, methods }) => {
     let closing = false;
     app.addHook('preClose', async () => {
       closing = true;
@@ -30,26 +27,22 @@ export const hardening = fp<HardeningOptions>(
     // Callback-style hooks: they run on every request, and an async hook costs a promise each
     // time. While draining, keep-alive clients are told to retry elsewhere and to hang up:
     // server.close() spares sockets that turn idle after it was called, so this lets draining end.
-    const draining = () => new ApiError(503, 'the server is shutting down; retry shortly', { 'Retry-After': '1' });
+    const draining = () => new HttpError(503, 'the server is shutting down; retry shortly', { 'Retry-After': '1' });
     // The API's headers go on every answer from one hook that looks nothing up: reading a route's
     // config per request (request.routeOptions builds an object each time) cost more than the
     // headers. A route with headers of its own swaps them in from a hook of its own.
-    if (layers.securityHeaders) {
-      app.addHook('onRequest', (_request, reply, done) => {
-        reply.headers(API_HEADERS);
-        done(layers.hooks && closing ? draining() : undefined);
-      });
-      app.addHook('onRoute', (route) => {
-        const own = route.config?.securityHeaders;
-        if (own) route.onRequest = [ownHeaders(own), ...[route.onRequest ?? []].flat()];
-      });
-    } else if (layers.hooks) {
-      app.addHook('onRequest', (_request, _reply, done) => done(closing ? draining() : undefined));
-    }
+    app.addHook('onRequest', (_request, reply, done) => {
+      reply.headers(API_HEADERS);
+      done(closing ? draining() : undefined);
+    });
+    app.addHook('onRoute', (route) => {
+      const own = route.config?.securityHeaders;
+      if (own) route.onRequest = [ownHeaders(own), ...[route.onRequest ?? []].flat()];
+    });
     // Only JSON bodies are part of the contract; without this parser text/plain answers 415
     // instead of reaching a handler unvalidated.
     app.removeContentTypeParser('text/plain');
-    if (layers.hooks) bodyHooks(app, () => closing);
+    bodyHooks(app, () => closing);
 
     if (corsOrigins.length > 0) {
       await app.register(cors, {
@@ -83,9 +76,9 @@ function bodyHooks(app: FastifyInstance, closing: () => boolean): void {
   const checkBody =
     (takesBody: boolean): preValidationHookHandler =>
     (request, _reply, done) => {
-      if (takesBody && request.body === undefined) return done(new ApiError(400, 'body is required: send a JSON object'));
+      if (takesBody && request.body === undefined) return done(new HttpError(400, 'body is required: send a JSON object'));
       const broken = illFormedText(request.body, 'body');
-      done(broken ? new ApiError(400, `${broken} is not well-formed Unicode text (it holds a lone surrogate)`) : undefined);
+      done(broken ? new HttpError(400, `${broken} is not well-formed Unicode text (it holds a lone surrogate)`) : undefined);
     };
   app.addHook('onRoute', (route) => {
     const methods = [route.method].flat();

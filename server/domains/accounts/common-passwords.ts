@@ -1,9 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
-
-/** A new password the screening refuses: answered 400 with the message as its detail. */
-export class CommonPasswordError extends Error {
-  override name = 'CommonPasswordError';
-}
+import { CommonPasswordError } from './errors.js';
 
 /**
  * The form a password is compared in: NFC (as it is hashed), then A–Z lower-cased and nothing

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { clientKey } from '../../http/client-address.js';
+import { LoginLockedError } from './errors.js';
 import type { LoginAttemptsRepository } from './repository.js';
 
 export interface ThrottleRules {
@@ -21,14 +22,6 @@ export const KNOWN_CLIENT_MS = 30 * 24 * 60 * 60 * 1000;
 const KNOWN_CLIENTS_PER_ACCOUNT = 10;
 /** 100,000 rows of about 80 bytes: a few MiB at most, whatever names attackers try. */
 export const MAX_FAILURE_ROWS = 100_000;
-
-/** The account is locked for this client: answered 429 with Retry-After. */
-export class LoginLockedError extends Error {
-  override name = 'LoginLockedError';
-  constructor(readonly retryAfterSeconds: number) {
-    super(`sign-in locked for ${retryAfterSeconds} s`);
-  }
-}
 
 /** One attempt, counted as a failure from the start; settle it when it turns out otherwise. */
 export interface LoginAttempt {

@@ -1,4 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { HashingBusyError } from './errors.js';
 import { prepareHashThreads, scryptOnThread } from './hash-pool.js';
 
 /** scrypt cost, as in the PHC string: N = 2^ln. */
@@ -16,10 +17,6 @@ export interface ScryptParams {
 export const OWASP_SCRYPT: ScryptParams = Object.freeze({ ln: 14, r: 8, p: 5 });
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
-
-export class HashingBusyError extends Error {
-  override name = 'HashingBusyError';
-}
 
 export interface PasswordHasher {
   hash(password: string): Promise<string>;

@@ -1,7 +1,7 @@
 // What the contract's icon rule says beyond its schema's pattern: RFC 9110 gives every https URI
 // a host (4.2.2) and forbids credentials in it (4.2.4), and an icon is shown to other users, so a
 // `user:password@` in one would publish a secret.
-import { ApiError } from '../../errors.js';
+import { fail } from '../../handlers.js';
 
 /** The authority of an `https://` URL: up to the first `/`, `?` or `#`. */
 const AUTHORITY = /^https:\/\/([^/?#]*)/;
@@ -12,6 +12,6 @@ const HOST_AND_PORT = /^([^@:[\]]+|\[[0-9A-Fa-f:.]+\])(:[0-9]*)?$/;
 export function checkIcon(icon: string | null | undefined): void {
   if (typeof icon !== 'string') return;
   const authority = AUTHORITY.exec(icon)?.[1] ?? '';
-  if (authority.includes('@')) throw new ApiError(400, 'body/icon must not carry credentials (user:password@)');
-  if (!HOST_AND_PORT.test(authority)) throw new ApiError(400, 'body/icon must name a host after https://');
+  if (authority.includes('@')) throw fail('updateMe', 400, 'body/icon must not carry credentials (user:password@)');
+  if (!HOST_AND_PORT.test(authority)) throw fail('updateMe', 400, 'body/icon must name a host after https://');
 }

@@ -1,7 +1,7 @@
 // Liveness and readiness for load balancers (the contract's Health probes section). Liveness needs
 // nothing: answering is the proof. Readiness asks the store, and says no while the instance drains
 // before it stops, so a load balancer sends it no new requests while it finishes the ones it has.
-import { ApiError } from '../../errors.js';
+import { fail } from '../../handlers.js';
 
 /** A store that has not answered a ping in this long counts as unreachable: a probe must not hang. */
 export const PING_TIMEOUT_MS = 2000;
@@ -21,7 +21,7 @@ export function healthState(ping: () => Promise<void>, warn: (message: string, e
   let draining = false;
   return {
     async ready() {
-      if (draining) throw new ApiError(503, 'the instance is draining before it stops; send requests to another', RETRY);
+      if (draining) throw fail('getReadiness', 503, 'the instance is draining before it stops; send requests to another', RETRY);
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${PING_TIMEOUT_MS} ms`)), PING_TIMEOUT_MS);
@@ -30,7 +30,7 @@ export function healthState(ping: () => Promise<void>, warn: (message: string, e
         await Promise.race([ping(), timeout]);
       } catch (error) {
         warn('readiness: the database does not answer', error);
-        throw new ApiError(503, 'the database is unreachable', RETRY);
+        throw fail('getReadiness', 503, 'the database is unreachable', RETRY);
       } finally {
         clearTimeout(timer);
       }
