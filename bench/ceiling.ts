@@ -3,18 +3,18 @@
 // GET /api/ and GET /api/me over the server's own session service and repositories (the same
 // SQL, on the same database file), answering the same status and JSON body (bench/run.ts checks
 // before measuring). Whatever the server spends beyond this is the price of everything it adds;
-// `npm run bench -- --explain` prices each layer. Started like server/main.ts, from the same
+// `npm run bench -- --explain` sets the two side by side. Started like server/main.ts, from the same
 // AZUMA_* variables; the session header is the only credential it reads.
 import Fastify from 'fastify';
 import { loadContract } from '../contract/index.js';
-import { sessionService } from '../server/auth/sessions.js';
 import { sessionRules } from '../server/compose.js';
 import { loadConfig } from '../server/config.js';
 import { sqliteStore } from '../server/db/sqlite/store.js';
+import { sessionService } from '../server/domains/sessions/service.js';
 import { announce } from './announce.js';
 
 const config = loadConfig(process.env);
-const store = sqliteStore(config.dbPath);
+const store = sqliteStore(config.dbLocation);
 const contract = loadContract();
 const header = contract.session.header.toLowerCase();
 const sessions = sessionService(store.sessions, sessionRules(config, contract), Date.now);

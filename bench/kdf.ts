@@ -2,8 +2,8 @@
 // else (no HTTP, no database), in a process of its own. Login cannot beat this; the benchmark
 // reports how close it comes. argv[2]: seconds to run. Prints one KdfResult (JSON) line.
 import { randomBytes, scrypt } from 'node:crypto';
-import { OWASP_SCRYPT } from '../server/auth/passwords.js';
 import { loadConfig } from '../server/config.js';
+import { OWASP_SCRYPT } from '../server/domains/accounts/passwords.js';
 import { percentile } from './stats.js';
 
 export interface KdfResult {

@@ -3,9 +3,9 @@
 // server runs, never of a copy that could drift.
 import Database from 'better-sqlite3';
 import type { Db } from '../server/db/sqlite/connection.js';
-import { loginAttemptsRepository } from '../server/db/sqlite/login-attempts.js';
-import { sessionsRepository } from '../server/db/sqlite/sessions.js';
-import { usersRepository } from '../server/db/sqlite/users.js';
+import { loginAttemptsRepository } from '../server/domains/accounts/sqlite/login-attempts.js';
+import { usersRepository } from '../server/domains/accounts/sqlite/users.js';
+import { sessionsRepository } from '../server/domains/sessions/sqlite/sessions.js';
 
 export interface QueryPlan {
   repository: string;

@@ -178,18 +178,15 @@ async function explainCosts(
 ): Promise<void> {
   const servers: ServerProcess[] = [];
   for (const [i, step] of STEPS.entries()) {
-    if (step.build === 'ceiling' || step.build === 'server') {
+    if (!step.env) {
       servers.push(sides[step.build]);
       continue;
     }
-    const layered = await spawnServer(
-      { ...env, ...step.env, AZUMA_BENCH_LAYERS: JSON.stringify(step.build) },
-      { script: 'bench/layered.ts', logFile: join(temp, `layers-${i}.log`) },
-    );
-    processes.push(layered);
-    quiet.push(pid(layered));
-    await expectAlike(layered);
-    servers.push(layered);
+    const variant = await spawnServer({ ...env, ...step.env }, { logFile: join(temp, `explain-${i}.log`) });
+    processes.push(variant);
+    quiet.push(pid(variant));
+    await expectAlike(variant);
+    servers.push(variant);
   }
   const scenarios = Object.keys(specs);
   for (const server of servers) for (const spec of Object.values(specs)) await load({ ...spec(server.url), durationSeconds: 2 });

@@ -5,10 +5,10 @@
 // server itself would have written.
 import Database from 'better-sqlite3';
 import { prepareName } from '../contract/names.js';
-import { nameIdentity } from '../server/auth/name-identity.js';
-import { OWASP_SCRYPT, passwordHasher } from '../server/auth/passwords.js';
-import { hashToken, newRotationSalt, newToken } from '../server/auth/tokens.js';
-import { newObjectId } from '../server/ids.js';
+import { nameIdentity } from '../server/domains/accounts/name-identity.js';
+import { OWASP_SCRYPT, passwordHasher } from '../server/domains/accounts/passwords.js';
+import { hashToken, newRotationSalt, newToken } from '../server/domains/sessions/tokens.js';
+import { newObjectId } from '../server/platform/ids.js';
 
 export interface SeedSpec {
   /** Accounts, each with one live session (one token). */

@@ -3,9 +3,9 @@
 // loop between batches, so the longest batch is the longest a server's requests wait on a sweep;
 // monitorEventLoopDelay watches the same from outside the batches, as a cross-check.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startSweeper } from '../server/auth/sweeper.js';
 import { openDatabase } from '../server/db/sqlite/open.js';
-import { sessionsRepository } from '../server/db/sqlite/sessions.js';
+import { sessionsRepository } from '../server/domains/sessions/sqlite/sessions.js';
+import { startSweeper } from '../server/platform/sweeper.js';
 import { median } from './stats.js';
 
 export interface SweepTiming {

@@ -6,7 +6,7 @@ import addFormats from 'ajv-formats';
 import {
   type ApiKeyScheme,
   CONTRACT_FILE,
-  type Contract as ContractIndex,
+  type LoadedContract as ContractIndex,
   escapePointer,
   loadContract,
   type SchemaObject,

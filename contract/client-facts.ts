@@ -1,9 +1,9 @@
 // The facts the client needs at run time, written out as a module of constants
 // (generated/contract-facts.ts): a browser bundle cannot read openapi.yaml, and an app must not
 // pay for a YAML parser to learn two names.
-import type { Contract } from './index.js';
+import type { LoadedContract } from './index.js';
 
-export function renderClientFacts(contract: Contract): string {
+export function renderClientFacts(contract: LoadedContract): string {
   const constant = (name: string, doc: string, value: unknown, suffix = '') =>
     `/** ${doc} */\nexport const ${name} = ${JSON.stringify(value, null, 2)}${suffix};\n`;
   return [

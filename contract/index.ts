@@ -71,7 +71,7 @@ export interface ContractRule {
   untestable?: string;
 }
 
-export interface Contract {
+export interface LoadedContract {
   /** Where it was read from. */
   file: string;
   /** The YAML as written, for serving. */
@@ -107,7 +107,7 @@ export const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\
 const unescapePointer = (key: string) => key.replace(/~1/g, '/').replace(/~0/g, '~');
 
 /** Reads, parses and indexes a contract; any fact missing from it is a ContractError naming it. */
-export function loadContract(file: URL | string = CONTRACT_FILE): Contract {
+export function loadContract(file: URL | string = CONTRACT_FILE): LoadedContract {
   const path = typeof file === 'string' ? file : fileURLToPath(file);
   const text = readFileSync(path, 'utf8');
   return indexContract(text, path);
@@ -126,7 +126,7 @@ export function pointerTarget(document: unknown, pointer: string): unknown {
     .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[unescapePointer(key)], document);
 }
 
-export function indexContract(text: string, file = '<text>'): Contract {
+export function indexContract(text: string, file = '<text>'): LoadedContract {
   const document = parseDocument(text);
   const fail = (what: string): never => {
     throw new ContractError(`${file}: ${what}`);
@@ -359,7 +359,7 @@ export interface CodeSample {
 }
 
 /** Every `x-codeSamples` entry, operation by operation in the contract's order. */
-export function codeSamples(contract: Contract): CodeSample[] {
+export function codeSamples(contract: LoadedContract): CodeSample[] {
   return contract.operations.flatMap((operation) => {
     const pointer = `#/paths/${escapePointer(operation.path)}/${operation.method.toLowerCase()}/x-codeSamples`;
     const entries = contract.at<unknown>(pointer) ?? [];
@@ -374,7 +374,7 @@ export function codeSamples(contract: Contract): CodeSample[] {
   });
 }
 
-export interface Credentials {
+export interface AccountCredentials {
   name: string;
   password: string;
 }
@@ -383,7 +383,7 @@ export interface Credentials {
  * The accounts the contract's examples and samples take as existing: the request examples of
  * login (`loginUser`), `$ref`s followed. A demo server registers them, so samples run as written.
  */
-export function exampleAccounts(contract: Contract): Credentials[] {
+export function exampleAccounts(contract: LoadedContract): AccountCredentials[] {
   const fail = (what: string): never => {
     throw new ContractError(`${contract.file}: ${what}`);
   };

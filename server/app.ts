@@ -1,70 +1,41 @@
 import Fastify, { type FastifyInstance } from 'fastify';
-import pino from 'pino';
-import { type Contract, type Credentials, loadContract } from '../contract/index.js';
-import { AccessLog, createLogger } from './access-log.js';
+import { type AccountCredentials, type LoadedContract, loadContract } from '../contract/index.js';
 import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';
-import { capConnections, descriptorShortfall, spareAnsweringSockets } from './connections.js';
+import { accountHandlers } from './domains/accounts/handlers.js';
+import { healthHandlers } from './domains/health/handlers.js';
+import { healthState } from './domains/health/service.js';
+import { sessionHandlers } from './domains/sessions/handlers.js';
 import { clientErrorHandler, errorBodies, errorShape } from './errors.js';
-import { createHandlers } from './handlers.js';
-import { healthState } from './health.js';
-import { contractRoutes } from './plugins/contract-routes.js';
-import { docsRoutes } from './plugins/docs.js';
-import { hardening } from './plugins/hardening.js';
-import { securityChecks } from './security.js';
+import type { Handlers } from './handlers.js';
+import { AccessLog, createLogger } from './http/access-log.js';
+import { capConnections, descriptorShortfall, spareAnsweringSockets } from './http/connections.js';
+import { contractRoutes } from './http/contract-routes.js';
+import { docsRoutes } from './http/docs.js';
+import { hardening } from './http/hardening.js';
+import { securityChecks } from './http/security.js';
 
 export interface AppOptions extends ServiceOptions {
   /** The contract to serve; openapi.yaml beside the code unless told (tests try changed ones). */
-  contract?: Contract;
+  contract?: LoadedContract;
   /** Where log lines go (stdout by default); tests read them to check what is logged. */
   logStream?: { write(line: string): void };
   /** Accounts registered before the app answers anything, with no session (the demo's example accounts). */
-  accounts?: readonly Credentials[];
-  /**
-   * Not a setting: the benchmark's cost table (`npm run bench -- --explain`, bench/layered.ts)
-   * builds the app with some layers left out, to price each. Every layer is on unless set false.
-   */
-  layers?: Partial<Layers>;
+  accounts?: readonly AccountCredentials[];
 }
-
-/** The parts of the app around the handlers that each cost CPU on every request. */
-export interface Layers {
-  /** The logger (off: nothing is logged at all). */
-  requestLog: boolean;
-  /** The API's (or a route's own) security headers on every answer. */
-  securityHeaders: boolean;
-  /** @fastify/cookie: the session cookie read and written (off: no request has cookies). */
-  cookies: boolean;
-  /** The contract's schemas on each route: requests validated by Ajv, answers serialized by them. */
-  contractSchemas: boolean;
-  /** @fastify/rate-limit registered (its per-route limit needs AZUMA_AUTH_RATE_LIMIT > 0 too). */
-  rateLimit: boolean;
-  /** The hardening hooks: the answer while draining, refused bodies drained, bodies required and checked for lone surrogates. */
-  hooks: boolean;
-}
-
-export const ALL_LAYERS: Readonly<Layers> = Object.freeze({
-  requestLog: true,
-  securityHeaders: true,
-  cookies: true,
-  contractSchemas: true,
-  rateLimit: true,
-  hooks: true,
-});
 
 /** Builds the whole API without listening: tests inject into it, main.ts listens. */
 export async function buildApp(config: Config, options: AppOptions = {}): Promise<FastifyInstance> {
   const contract = options.contract ?? loadContract();
   const { requestBodyLimitBytes: bodyLimit, requestHeaderLimitBytes: maxHeaderSize } = contract.limits;
   const bodies = errorBodies(contract.errors);
-  const layers = { ...ALL_LAYERS, ...options.layers };
 
-  const log = layers.requestLog ? createLogger(config.logLevel, contract.session.header, options.logStream) : pino({ enabled: false });
+  const log = createLogger(config.logLevel, contract.session.header, options.logStream);
   const app = Fastify({
     // Given a logger, Fastify makes every request a child logger and response listeners, whether or
-    // not a line is written: about as much CPU as the security headers. So it gets ours only to
-    // write access lines.
-    ...(config.accessLog && layers.requestLog && { loggerInstance: log, logController: new AccessLog() }),
+    // not a line is written, a cost the benchmark measures. So it gets ours only to write access
+    // lines.
+    ...(config.accessLog && { loggerInstance: log, logController: new AccessLog() }),
     bodyLimit,
     trustProxy: config.trustProxy,
     // Requests must match the contract as sent: nothing stripped, nothing coerced.
@@ -111,14 +82,17 @@ export async function buildApp(config: Config, options: AppOptions = {}): Promis
     corsOrigins: config.corsOrigins,
     sessionHeader: contract.session.header,
     methods: [...new Set(contract.operations.map((op) => op.method))],
-    layers,
   });
   await app.register(contractRoutes, {
     contract,
-    handlers: createHandlers({ version: contract.version, health, ...services }),
+    // Each domain's operations; `satisfies` keeps a missing operation a compile error.
+    handlers: {
+      ...healthHandlers({ version: contract.version, health }),
+      ...accountHandlers(services),
+      ...sessionHandlers(services),
+    } satisfies Handlers,
     checks: securityChecks(contract.securitySchemes, services.sessions, services.transport),
     authRateLimit: config.authRateLimit,
-    layers,
     redisUrl: config.redisUrl,
   });
   await app.register(docsRoutes, { contractText: contract.text });

@@ -1,16 +1,16 @@
-import type { Contract } from '../contract/index.js';
-import { accountService } from './auth/accounts.js';
-import { passwordScreen } from './auth/common-passwords.js';
-import { type GuardedAccountService, guardedAccounts } from './auth/guarded-accounts.js';
-import { KNOWN_CLIENT_MS, loginThrottle, MAX_FAILURE_ROWS, type ThrottleRules } from './auth/login-throttle.js';
-import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './auth/passwords.js';
-import { type SessionRules, type SessionService, sessionService } from './auth/sessions.js';
-import { startSweeper } from './auth/sweeper.js';
+import type { LoadedContract } from '../contract/index.js';
 import { type Config, ConfigError } from './config.js';
 import { redactLocation } from './db/location.js';
 import { openStore } from './db/open-store.js';
 import type { Store, Warn } from './db/store.js';
-import { type SessionTransport, sessionTransport } from './session-transport.js';
+import { passwordScreen } from './domains/accounts/common-passwords.js';
+import { type GuardedAccountService, guardedAccounts } from './domains/accounts/guarded-service.js';
+import { KNOWN_CLIENT_MS, loginThrottle, MAX_FAILURE_ROWS, type ThrottleRules } from './domains/accounts/login-throttle.js';
+import { OWASP_SCRYPT, passwordHasher, type ScryptParams } from './domains/accounts/passwords.js';
+import { accountService } from './domains/accounts/service.js';
+import { type SessionRules, type SessionService, sessionService } from './domains/sessions/service.js';
+import { type SessionTransport, sessionTransport } from './http/session-transport.js';
+import { startSweeper } from './platform/sweeper.js';
 
 export interface ServiceOptions {
   /** Clock in ms; tests move it to reach the refresh window without waiting. */
@@ -36,7 +36,7 @@ export interface Services {
 }
 
 /** The session rules: lifetimes and the cap from the settings, the window and token shape from the contract. */
-export function sessionRules(config: Config, contract: Contract): SessionRules {
+export function sessionRules(config: Config, contract: LoadedContract): SessionRules {
   return {
     ttlSeconds: config.sessionTtlSeconds,
     maxAgeSeconds: config.sessionMaxAgeSeconds,
@@ -62,15 +62,20 @@ export function throttleRules(config: Config, overrides: ServiceOptions['throttl
 const THROTTLE_SWEEP_MS = 60_000;
 
 /** Storage → repositories → services, wired once; nothing here knows about HTTP routes. */
-export async function composeServices(config: Config, contract: Contract, options: ServiceOptions = {}, warn?: Warn): Promise<Services> {
+export async function composeServices(
+  config: Config,
+  contract: LoadedContract,
+  options: ServiceOptions = {},
+  warn?: Warn,
+): Promise<Services> {
   const now = options.now ?? Date.now;
   let store: Store;
   try {
-    store = await openStore(config.dbPath, { warn, pool: config.dbPool });
+    store = await openStore(config.dbLocation, { warn, pool: config.dbPool });
   } catch (error) {
     // The operator's fix is the setting (or the file or database it names): say which, without its password.
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(`AZUMA_DB: cannot open '${redactLocation(config.dbPath)}': ${reason}`);
+    throw new ConfigError(`AZUMA_DB: cannot open '${redactLocation(config.dbLocation)}': ${reason}`);
   }
   const sessions = sessionService(store.sessions, sessionRules(config, contract), now);
   const passwords = passwordHasher({

@@ -17,7 +17,7 @@ export interface Config {
    * AZUMA_DB: a PostgreSQL URL (`postgres://…` or `postgresql://…`), which several instances may
    * share; else a SQLite file, created with its folder on first start; `:memory:` keeps nothing.
    */
-  dbPath: string;
+  dbLocation: string;
   /** AZUMA_DB_POOL: connections to PostgreSQL one instance holds at most (unused with SQLite). */
   dbPool: number;
   /** AZUMA_SESSION_TTL: lifetime of a session token in seconds. */
@@ -204,7 +204,7 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
   if (db && /^postgres(ql)?:/i.test(db) && !isPostgresUrl(db)) {
     throw new ConfigError(`AZUMA_DB must be postgres://user:password@host:port/database, got '${redactLocation(db)}'`);
   }
-  const dbPath = flags.demo ? ':memory:' : db || 'data/azuma.sqlite';
+  const dbLocation = flags.demo ? ':memory:' : db || 'data/azuma.sqlite';
   const loginFailuresPerClient = integer(env, 'AZUMA_LOGIN_FAILURES_PER_CLIENT', 10, 0, 1000);
   const loginFailuresPerAccount = integer(env, 'AZUMA_LOGIN_FAILURES_PER_ACCOUNT', 50, 0, 1_000_000);
   // The account-wide budget is the slower one. Were it smaller, it would lock every stranger
@@ -237,7 +237,7 @@ export function loadConfig(env: Env = process.env, flags: Pick<Flags, 'demo'> = 
     demo: flags.demo,
     host,
     port: integer(env, 'AZUMA_PORT', 3000, 0, 65535),
-    dbPath,
+    dbLocation,
     dbPool: integer(env, 'AZUMA_DB_POOL', 10, 1, 1000),
     // At least a minute, so a fresh token is never born expired; at most ten years.
     sessionTtlSeconds: integer(env, 'AZUMA_SESSION_TTL', 2_592_000, 60, 315_360_000),

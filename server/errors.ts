@@ -2,29 +2,9 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
 import type { components } from '../generated/openapi.js';
-import { CommonPasswordError } from './auth/common-passwords.js';
-import { LoginLockedError } from './auth/login-throttle.js';
-import { HashingBusyError } from './auth/passwords.js';
-import { StoreUnavailableError } from './db/store.js';
+import { HttpError } from './http/http-error.js';
 
 export type ErrorBody = components['schemas']['Error'];
-
-/** The 401 detail for a request no live session token opened, by cookie or header. */
-export const NO_SESSION_DETAIL = 'a live session token is required, by cookie or header';
-
-/** An error a handler means to send: status and detail are safe to show the client. */
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly detail?: string,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(detail ?? `HTTP ${statusCode}`);
-  }
-}
-
-/** What a 503 for an unreachable database asks clients to wait: about one connect timeout. */
-const STORE_RETRY_SECONDS = 3;
 
 /** Builds error bodies; the one place a status becomes its contract constant. */
 export type ErrorBodies = (status: number, detail?: string) => ErrorBody;
@@ -86,24 +66,11 @@ export const errorShape = fp<{ bodies: ErrorBodies; bodyLimit: number }>(
       return reply.code(body.code).send(body);
     };
     app.setErrorHandler((error: FastifyError & { validation?: ValidationIssue[] }, request, reply) => {
-      if (error instanceof ApiError) return send(reply.headers(error.headers), error.statusCode, error.detail);
-      if (error instanceof HashingBusyError) {
-        return send(reply.header('Retry-After', '1'), 503, 'the server is busy hashing passwords; retry in 1 second');
+      // Every error that says its own answer, whichever domain threw it.
+      if (error instanceof HttpError) {
+        if (error.logAs) app.log.error({ err: error, req: request, reqId: request.id }, error.logAs);
+        return send(reply.headers(error.headers), error.statusCode, error.detail);
       }
-      if (error instanceof StoreUnavailableError) {
-        // Logged for the operator (it says which database and why); the client learns only to retry.
-        app.log.error({ err: error, req: request, reqId: request.id }, 'database unreachable');
-        return send(
-          reply.header('Retry-After', String(STORE_RETRY_SECONDS)),
-          503,
-          `the database cannot be reached; retry in ${STORE_RETRY_SECONDS} seconds`,
-        );
-      }
-      if (error instanceof LoginLockedError) {
-        const wait = error.retryAfterSeconds;
-        return send(reply.header('Retry-After', String(wait)), 429, `too many failed sign-ins to this name; retry in ${wait} seconds`);
-      }
-      if (error instanceof CommonPasswordError) return send(reply, 400, error.message);
       if (error.validation) return send(reply, 400, validationDetail(error.validationContext, error.validation[0]));
       const known = error.code ? FASTIFY_ERRORS[error.code] : undefined;
       if (known) {

@@ -30,7 +30,7 @@ try {
 
 // A process-wide guard for one known bug of the PostgreSQL driver (see write-race.ts); only a
 // server on PostgreSQL needs it, and the entry point owns what the process does with its errors.
-if (isPostgresUrl(config.dbPath)) surviveDriverWriteRace((message) => console.warn(`azuma: ${message}`));
+if (isPostgresUrl(config.dbLocation)) surviveDriverWriteRace((message) => console.warn(`azuma: ${message}`));
 
 const demo = config.demo ? demoOptions() : undefined;
 const app = await buildApp(config, demo).catch((error: unknown) => {

@@ -23,7 +23,7 @@ describe('backups of the data file', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    server = await startServer({ dbPath: live });
+    server = await startServer({ dbLocation: live });
     expect((await post(server, '/api/register', account)).status).toBe(200);
   });
 
@@ -50,7 +50,7 @@ describe('backups of the data file', () => {
     const target = join(dir, `copy-${Math.random().toString(36).slice(2)}.sqlite`);
     await copy(target);
 
-    const restored = await startServer({ dbPath: target });
+    const restored = await startServer({ dbLocation: target });
     try {
       const login = await post(restored, '/api/login', account);
       expect(login.status).toBe(200);

@@ -11,9 +11,9 @@ import { compareLoginTimes } from '../conformance/checks/timing.js';
 import { compileContract, type Report, runConformance } from '../conformance/index.js';
 import { formatTally } from '../conformance/report.js';
 import type { AppOptions } from '../server/app.js';
-import { type NameIdentity, nameIdentity } from '../server/auth/name-identity.js';
-import { OWASP_SCRYPT } from '../server/auth/passwords.js';
 import { type Config, loadConfig } from '../server/config.js';
+import { type NameIdentity, nameIdentity } from '../server/domains/accounts/name-identity.js';
+import { OWASP_SCRYPT } from '../server/domains/accounts/passwords.js';
 import {
   type Breakage,
   errorResponse,

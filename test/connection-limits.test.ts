@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../server/config.js';
-import { descriptorShortfall } from '../server/connections.js';
+import { descriptorShortfall } from '../server/http/connections.js';
 import { type RunningServer, startServer } from './support/server.js';
 
 let server: RunningServer | undefined;

@@ -125,8 +125,8 @@ describe('bounded storage', () => {
   it.runIf(TEST_BACKEND === 'sqlite')(
     'when one session hops 1,000 times inside the window, then it never keeps more than two tokens',
     async () => {
-      const dbPath = join(dir, 'hops.sqlite');
-      const clock = await setup({ dbPath });
+      const dbLocation = join(dir, 'hops.sqlite');
+      const clock = await setup({ dbLocation });
       let token = await register('hopper');
       for (let hop = 0; hop < 1000; hop++) {
         clock.advance(1000);
@@ -134,7 +134,7 @@ describe('bounded storage', () => {
         expect(res.statusCode).toBe(200);
         token = res.headers['azuma-session'] as string;
       }
-      const db = new Database(dbPath, { readonly: true });
+      const db = new Database(dbLocation, { readonly: true });
       try {
         expect(db.prepare('SELECT count(*) AS n FROM session_tokens').get()).toEqual({ n: 2 });
         expect(db.prepare('SELECT count(*) AS n FROM sessions').get()).toEqual({ n: 1 });

@@ -30,7 +30,7 @@ describe('the database file', () => {
   it('when the server creates it, then it, its -wal and -shm files are 0600 and its folder 0700', async () => {
     const folder = join(tempDir(), 'data');
     const file = join(folder, 'azuma.sqlite');
-    app = await buildTestApp({ dbPath: file });
+    app = await buildTestApp({ dbLocation: file });
     const res = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'modes', password: 'modes-secret' } });
     expect(res.statusCode).toBe(200);
     expect(mode(folder)).toBe(0o700);
@@ -41,7 +41,7 @@ describe('the database file', () => {
     const file = join(tempDir(), 'azuma.sqlite');
     writeFileSync(file, '', { mode: 0o644 });
     const lines: string[] = [];
-    app = await buildTestApp({ dbPath: file, logLevel: 'warn' }, { logStream: { write: (line) => lines.push(line) } });
+    app = await buildTestApp({ dbLocation: file, logLevel: 'warn' }, { logStream: { write: (line) => lines.push(line) } });
     expect(lines.join('')).toMatch(/the database .*azuma\.sqlite is readable by other users \(mode 644\).*chmod 600/);
     expect((await app.inject({ method: 'GET', url: '/api/' })).statusCode).toBe(200);
   });

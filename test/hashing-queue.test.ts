@@ -3,7 +3,7 @@
 
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { OWASP_SCRYPT } from '../server/auth/passwords.js';
+import { OWASP_SCRYPT } from '../server/domains/accounts/passwords.js';
 import { responseErrors } from './support/contract.js';
 import { type RunningServer, startServer } from './support/server.js';
 

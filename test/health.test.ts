@@ -2,8 +2,8 @@
 // of one draining before it stops, and of one whose database does not answer.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../server/errors.js';
-import { healthState, PING_TIMEOUT_MS } from '../server/health.js';
+import { healthState, PING_TIMEOUT_MS } from '../server/domains/health/service.js';
+import { HttpError } from '../server/http/http-error.js';
 import { spawnServer } from '../tools/server-process.js';
 import { expectSchema } from './support/contract.js';
 import { buildTestApp } from './support/server.js';
@@ -51,7 +51,7 @@ describe('readiness against a store', () => {
       () => undefined,
       (thrown: unknown) => thrown,
     );
-    expect(error).toBeInstanceOf(ApiError);
+    expect(error).toBeInstanceOf(HttpError);
     expect(error).toMatchObject({ statusCode: 503, detail: expect.stringMatching(detail), headers: { 'Retry-After': '1' } });
   };
 

@@ -2,7 +2,7 @@
 // whose bytes after the timestamp come from the CSPRNG, so two ids of one's own do not reveal
 // how many accounts or sessions began between them.
 import { describe, expect, it } from 'vitest';
-import { newObjectId } from '../server/ids.js';
+import { newObjectId } from '../server/platform/ids.js';
 
 const SECOND = 1_767_225_600_000;
 

@@ -25,8 +25,8 @@ import { buildApp, loadConfig } from './dist/server/index.js';
 
 const config = { ...loadConfig({ AZUMA_DB: ':memory:', AZUMA_LOG_LEVEL: 'silent', AZUMA_AUTH_RATE_LIMIT: '0' }) };
 const app = await buildApp(config);
-const thread = new URL('./dist/server/auth/hash-thread.js', import.meta.url);
-renameSync(thread, new URL('./dist/server/auth/hash-thread.js.replaced', import.meta.url));
+const thread = new URL('./dist/server/domains/accounts/hash-worker.js', import.meta.url);
+renameSync(thread, new URL('./dist/server/domains/accounts/hash-worker.js.replaced', import.meta.url));
 const payload = { name: 'upgraded', password: 'correct horse battery' };
 const register = await app.inject({ method: 'POST', url: '/api/register', payload });
 const login = await app.inject({ method: 'POST', url: '/api/login', payload });

@@ -4,14 +4,15 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppOptions } from '../server/app.js';
-import { clientKey } from '../server/auth/client-address.js';
-import { loginThrottle, type ThrottleRules } from '../server/auth/login-throttle.js';
-import { OWASP_SCRYPT } from '../server/auth/passwords.js';
 import { type Config, ConfigError, loadConfig } from '../server/config.js';
-import { loginAttemptsRepository } from '../server/db/sqlite/login-attempts.js';
 import { openDatabase } from '../server/db/sqlite/open.js';
 import { asynchronous } from '../server/db/sqlite/sync.js';
-import type { LoginAttemptsRepository, Store } from '../server/db/store.js';
+import type { Store } from '../server/db/store.js';
+import { loginThrottle, type ThrottleRules } from '../server/domains/accounts/login-throttle.js';
+import { OWASP_SCRYPT } from '../server/domains/accounts/passwords.js';
+import type { LoginAttemptsRepository } from '../server/domains/accounts/repository.js';
+import { loginAttemptsRepository } from '../server/domains/accounts/sqlite/login-attempts.js';
+import { clientKey } from '../server/http/client-address.js';
 import { responseErrors, responseHeaderErrors } from './support/contract.js';
 import { buildTestApp, manualClock, testStore } from './support/server.js';
 

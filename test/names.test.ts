@@ -9,10 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { prepareName } from '../contract/names.js';
-import { nameIdentity, skeleton } from '../server/auth/name-identity.js';
-import { passwordHasher } from '../server/auth/passwords.js';
-import { migrations as postgresMigrations } from '../server/db/postgres/migrations.js';
-import { migrations } from '../server/db/sqlite/migrations.js';
+import { nameIdentity, skeleton } from '../server/domains/accounts/name-identity.js';
+import { passwordHasher } from '../server/domains/accounts/passwords.js';
+import { domainMigrations } from '../server/domains/storage.js';
+import { legacySteps } from './support/legacy-schema.js';
 import { buildTestApp, TEST_BACKEND, TEST_SCRYPT, testStore } from './support/server.js';
 
 const NFD = (s: string) => s.normalize('NFD');
@@ -252,7 +252,7 @@ describe.runIf(TEST_BACKEND === 'sqlite')('a database from before the name rules
   /** Accounts as the 1.1 server stored them: its key was NFC, upper- then lower-cased. */
   async function legacyDatabase(path: string, names: string[]) {
     const db = new Database(path);
-    for (const migration of migrations.slice(0, 2)) db.exec(migration as string);
+    for (const step of legacySteps(domainMigrations.sqlite(), 2)) db.exec(step as string);
     db.pragma('user_version = 2');
     const hasher = passwordHasher({ params: TEST_SCRYPT, concurrency: 1, queueLimit: 100 });
     const insert = db.prepare('INSERT INTO users (id, name, name_key, password_hash, created_at) VALUES (?, ?, ?, ?, ?)');
@@ -270,7 +270,7 @@ describe.runIf(TEST_BACKEND === 'sqlite')('a database from before the name rules
     // 1 and 2 are now one name; 3 and 4 look alike; 5 breaks today's rules; 6 was STRASSE's name under the old key.
     await legacyDatabase(path, ['alice', 'ＡＬＩＣＥ', 'bob', 'b\u043eb', 'ǆemal', 'Straße']);
     const lines: string[] = [];
-    const app = await buildTestApp({ dbPath: path, logLevel: 'warn' }, { logStream: { write: (line) => void lines.push(line) } });
+    const app = await buildTestApp({ dbLocation: path, logLevel: 'warn' }, { logStream: { write: (line) => void lines.push(line) } });
     try {
       const warnings = lines.map(
         (line) => JSON.parse(line) as { level: number; msg: string; nameCollision?: string; older?: unknown; newer?: unknown },
@@ -314,7 +314,7 @@ describe.runIf(TEST_BACKEND === 'sqlite')('a database from before the name rules
 
     // The migration ran once: a second start-up has nothing to report.
     const quiet: string[] = [];
-    const again = await buildTestApp({ dbPath: path, logLevel: 'warn' }, { logStream: { write: (line) => void quiet.push(line) } });
+    const again = await buildTestApp({ dbLocation: path, logLevel: 'warn' }, { logStream: { write: (line) => void quiet.push(line) } });
     await again.close();
     expect(quiet).toEqual([]);
   });
@@ -337,7 +337,7 @@ describe('a database from before look-alikes were judged as written (contract 1.
     if (TEST_BACKEND === 'sqlite') {
       const path = join(dir, 'before.sqlite');
       const db = new Database(path);
-      for (const migration of migrations.slice(0, 4)) typeof migration === 'string' ? db.exec(migration) : migration(db, () => {});
+      for (const step of legacySteps(domainMigrations.sqlite(), 4)) typeof step === 'string' ? db.exec(step) : step(db, () => {});
       db.pragma('user_version = 4');
       const insert = db.prepare(
         'INSERT INTO users (id, name, name_key, name_skeleton, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -353,7 +353,7 @@ describe('a database from before look-alikes were judged as written (contract 1.
     await admin.unsafe(`CREATE DATABASE ${url.pathname.slice(1)}`);
     await admin.end();
     const sql = postgres(url.href, { max: 1, onnotice: () => {} });
-    await sql.unsafe(postgresMigrations[0] as string);
+    for (const step of legacySteps(domainMigrations.postgres(), 1)) await sql.unsafe(step as string);
     await sql`CREATE TABLE schema_version (version INTEGER NOT NULL)`;
     await sql`INSERT INTO schema_version (version) VALUES (1)`;
     for (const a of accounts)
@@ -365,9 +365,9 @@ describe('a database from before look-alikes were judged as written (contract 1.
 
   it('when accounts now look alike as written, then start-up reports the pair once, both still sign in, and the rule holds for new names', async () => {
     // 1 and 2 registered side by side under 1.3.0; 3 is now a look-alike of paypal; 4 is alone.
-    const dbPath = await databaseBefore(['clara', 'CIara', 'paypaI', 'dora']);
+    const dbLocation = await databaseBefore(['clara', 'CIara', 'paypaI', 'dora']);
     const lines: string[] = [];
-    const app = await buildTestApp({ dbPath, logLevel: 'warn' }, { logStream: { write: (line) => void lines.push(line) } });
+    const app = await buildTestApp({ dbLocation, logLevel: 'warn' }, { logStream: { write: (line) => void lines.push(line) } });
     try {
       const warnings = lines.map((line) => JSON.parse(line) as { level: number; nameCollision?: string; older?: unknown; newer?: unknown });
       expect(warnings.map(({ level, nameCollision, older, newer }) => ({ level, nameCollision, older, newer }))).toEqual([
@@ -391,7 +391,7 @@ describe('a database from before look-alikes were judged as written (contract 1.
       await app.close();
     }
     const quiet: string[] = [];
-    const again = await buildTestApp({ dbPath, logLevel: 'warn' }, { logStream: { write: (line) => void quiet.push(line) } });
+    const again = await buildTestApp({ dbLocation, logLevel: 'warn' }, { logStream: { write: (line) => void quiet.push(line) } });
     await again.close();
     expect(quiet).toEqual([]);
   });

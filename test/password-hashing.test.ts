@@ -2,8 +2,9 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { scryptOnThread } from '../server/auth/hash-threads.js';
-import { HashingBusyError, OWASP_SCRYPT, passwordHasher } from '../server/auth/passwords.js';
+import { HashingBusyError } from '../server/domains/accounts/errors.js';
+import { scryptOnThread } from '../server/domains/accounts/hash-pool.js';
+import { OWASP_SCRYPT, passwordHasher } from '../server/domains/accounts/passwords.js';
 import { TEST_SCRYPT as CHEAP } from './support/server.js';
 
 /** Each thread of this process and its nice value (field 19 of /proc/…/stat, after the command's closing parenthesis). */

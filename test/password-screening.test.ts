@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '../contract/index.js';
-import { nameIdentity } from '../server/auth/name-identity.js';
-import { passwordHasher } from '../server/auth/passwords.js';
 import { openDatabase } from '../server/db/sqlite/open.js';
-import { usersRepository } from '../server/db/sqlite/users.js';
-import { newObjectId } from '../server/ids.js';
+import { nameIdentity } from '../server/domains/accounts/name-identity.js';
+import { passwordHasher } from '../server/domains/accounts/passwords.js';
+import { usersRepository } from '../server/domains/accounts/sqlite/users.js';
+import { newObjectId } from '../server/platform/ids.js';
 import { responseErrors } from './support/contract.js';
 import { buildTestApp, TEST_SCRYPT } from './support/server.js';
 
@@ -84,8 +84,8 @@ describe('password change', () => {
 
 describe('login', () => {
   it('when an account was registered with a common password before screening, then it still logs in', async () => {
-    const dbPath = join(dir, 'before-screening.sqlite');
-    const db = openDatabase(dbPath);
+    const dbLocation = join(dir, 'before-screening.sqlite');
+    const db = openDatabase(dbLocation);
     const hasher = passwordHasher({ params: TEST_SCRYPT, concurrency: 1, queueLimit: 1 });
     usersRepository(db).insert({
       id: newObjectId(Date.now()),
@@ -97,7 +97,7 @@ describe('login', () => {
       createdAt: Date.now(),
     });
     db.close();
-    app = await buildTestApp({ dbPath });
+    app = await buildTestApp({ dbLocation });
     expect((await login('veteran', 'password1')).statusCode).toBe(200);
     expect((await login('nobody', 'password1')).statusCode).toBe(401);
   });

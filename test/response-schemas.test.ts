@@ -1,8 +1,8 @@
 // Answers are serialized by the contract's response schemas, given to Fastify without the media-type
-// map where JSON is the only type (server/plugins/contract-routes.ts, jsonOnlyResponses).
+// map where JSON is the only type (server/http/contract-routes.ts, jsonOnlyResponses).
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { jsonOnlyResponses } from '../server/plugins/contract-routes.js';
+import { jsonOnlyResponses } from '../server/http/contract-routes.js';
 
 const user = { type: 'object', properties: { name: { type: 'string' } } };
 

@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sqliteStore } from '../server/db/sqlite/store.js';
-import { startWriter } from '../server/db/sqlite/writer-thread.js';
-import type { NewUser, Store, StoredSession } from '../server/db/store.js';
+import { startWriter } from '../server/db/sqlite/writer-client.js';
+import type { Store } from '../server/db/store.js';
+import type { NewUser } from '../server/domains/accounts/repository.js';
+import type { StoredSession } from '../server/domains/sessions/repository.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

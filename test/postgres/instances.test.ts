@@ -2,18 +2,19 @@
 // as each server process would hold. What one instance's memory cannot enforce, the database
 // must: one winner per name, one successor per token, a logout that ends the chain whatever
 // refresh races it, one sweeper at a time, one migration however many instances start at once.
+import { readFileSync } from 'node:fs';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '../../contract/index.js';
-import { accountService } from '../../server/auth/accounts.js';
-import { passwordHasher } from '../../server/auth/passwords.js';
-import { sessionService } from '../../server/auth/sessions.js';
-import { hashToken } from '../../server/auth/tokens.js';
 import { sessionRules } from '../../server/compose.js';
 import { LOCK } from '../../server/db/postgres/locks.js';
-import { migrations } from '../../server/db/postgres/migrations.js';
 import { postgresStore } from '../../server/db/postgres/store.js';
 import type { Store } from '../../server/db/store.js';
+import { passwordHasher } from '../../server/domains/accounts/passwords.js';
+import { accountService } from '../../server/domains/accounts/service.js';
+import { sessionService } from '../../server/domains/sessions/service.js';
+import { hashToken } from '../../server/domains/sessions/tokens.js';
+import { domainMigrations } from '../../server/domains/storage.js';
 import { newPostgresDatabase } from '../support/postgres.js';
 import { TEST_SCRYPT, testConfig } from '../support/server.js';
 
@@ -46,22 +47,33 @@ async function instances(count = INSTANCES) {
 async function newDatabaseWithoutSchema(): Promise<string> {
   const url = await newPostgresDatabase();
   const sql = postgres(url, { max: 1, onnotice: () => {} });
-  await sql`DROP TABLE login_clients, login_failures, session_tokens, sessions, users, schema_version`;
+  await sql`DROP TABLE login_clients, login_failures, session_tokens, sessions, users, schema_version, schema_versions`;
   await sql.end();
   return url;
 }
+
+/** Each domain at its newest version, as schema_versions holds it once migrated. */
+const newest = () =>
+  domainMigrations
+    .postgres()
+    .map(([domain, migrations]) => ({ domain, version: migrations.length }))
+    .sort((a, b) => a.domain.localeCompare(b.domain));
+/** What the single-list table schema_version holds once migrated: past any server from before. */
+const FENCE = Math.max(...domainMigrations.postgres().flatMap(([, migrations]) => migrations.map((m) => m.legacy ?? 0))) + 1;
 
 const roundRobin = <T>(items: readonly T[], i: number) => items[i % items.length]!;
 
 describe('several instances on one PostgreSQL database', () => {
   it('when 5 instances start at once on an empty database, then the schema is migrated once', async () => {
     const { sql } = await instances();
-    expect(await sql`SELECT version FROM schema_version`).toEqual([{ version: migrations.length }]);
+    expect(await sql`SELECT domain, version FROM schema_versions ORDER BY domain`).toEqual(newest());
+    expect(await sql`SELECT version FROM schema_version`).toEqual([{ version: FENCE }]);
     const tables = await sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`;
     expect(tables.map((t) => t.tablename)).toEqual([
       'login_clients',
       'login_failures',
       'schema_version',
+      'schema_versions',
       'session_tokens',
       'sessions',
       'users',
@@ -70,8 +82,34 @@ describe('several instances on one PostgreSQL database', () => {
 
   it('when a database has a schema newer than this server knows, then the instance refuses to start', async () => {
     const { url, sql } = await instances(1);
-    await sql`UPDATE schema_version SET version = ${migrations.length + 1}`;
+    await sql`UPDATE schema_versions SET version = version + 1 WHERE domain = 'sessions'`;
     await expect(postgresStore(url, { pool: 1 })).rejects.toThrow(/newer than this server knows/);
+  });
+
+  it('when a database has a domain this server does not know, then the instance refuses to start', async () => {
+    const { url, sql } = await instances(1);
+    await sql`INSERT INTO schema_versions (domain, version) VALUES ('channels', 1)`;
+    await expect(postgresStore(url, { pool: 1 })).rejects.toThrow(/newer than this server knows/);
+  });
+
+  it('when a database the 1.3 server left (one schema_version) is opened, then nothing migrates again and its accounts stay', async () => {
+    const url = await newDatabaseWithoutSchema();
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    const entry = { stores: [] as Store[], sql };
+    opened.push(entry);
+    await sql.unsafe(readFileSync(new URL('../fixtures/azuma-1.3.postgres.sql', import.meta.url), 'utf8'));
+    const passwords = passwordHasher({ params: TEST_SCRYPT, concurrency: 1, queueLimit: 10 });
+    await sql`
+      INSERT INTO users (id, name, name_key, name_skeleton, name_skeleton_written, password_hash, created_at)
+      VALUES ('684ee18058c8cf9417cdb1a1', 'Clara', 'clara', 'clara', 'clara', ${await passwords.hash('correct horse')}, 1750000000000)`;
+
+    const store = await postgresStore(url, { pool: 1 });
+    entry.stores.push(store);
+    expect(await sql`SELECT domain, version FROM schema_versions ORDER BY domain`).toEqual(newest());
+    expect(await sql`SELECT version FROM schema_version`).toEqual([{ version: FENCE }]);
+    const sessions = sessionService(store.sessions, sessionRules(testConfig(), contract), Date.now);
+    const signedIn = await accountService(store.users, passwords, sessions, Date.now).login('clara', 'correct horse', undefined);
+    expect(signedIn?.user.id).toBe('684ee18058c8cf9417cdb1a1');
   });
 
   it('when 50 registrations of one name (and its look-alikes) arrive at 5 instances at once, then exactly one account exists', async () => {

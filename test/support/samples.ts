@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
-import type { CodeSample, Credentials } from '../../contract/index.js';
+import type { AccountCredentials, CodeSample } from '../../contract/index.js';
 import { buildApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
 import { demoOptions } from '../../server/demo.js';
@@ -33,7 +33,7 @@ export interface DemoServer {
   /** e.g. `http://127.0.0.1:41234` */
   url: string;
   /** The example accounts it was started with. */
-  accounts: readonly Credentials[];
+  accounts: readonly AccountCredentials[];
   close(): Promise<void>;
 }
 

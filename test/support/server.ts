@@ -30,7 +30,7 @@ export const TEST_SCRYPT = { ln: 10, r: 8, p: 1 };
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
     ...loadConfig({}),
-    dbPath: ':memory:',
+    dbLocation: ':memory:',
     authRateLimit: 0,
     loginFailuresPerClient: 0,
     loginFailuresPerAccount: 0,
@@ -40,10 +40,10 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   };
 }
 
-/** The app on a fresh database of the run's backend, unless `overrides.dbPath` names one. */
+/** The app on a fresh database of the run's backend, unless `overrides.dbLocation` names one. */
 export async function buildTestApp(overrides: Partial<Config> = {}, options: AppOptions = {}): Promise<FastifyInstance> {
-  const dbPath = overrides.dbPath ?? (await testDatabase());
-  return buildApp(testConfig({ ...overrides, dbPath }), { scrypt: TEST_SCRYPT, ...options });
+  const dbLocation = overrides.dbLocation ?? (await testDatabase());
+  return buildApp(testConfig({ ...overrides, dbLocation }), { scrypt: TEST_SCRYPT, ...options });
 }
 
 export interface RunningServer {

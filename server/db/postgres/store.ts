@@ -1,9 +1,7 @@
+import { DOMAIN_STORAGE, domainMigrations, type Repositories } from '../../domains/storage.js';
 import { type Store, StoreUnavailableError, type Warn } from '../store.js';
-import { connect, reportingUnreachable, STEP_TIMEOUT_MS, storeError } from './connect.js';
-import { loginAttemptsRepository } from './login-attempts.js';
-import { migrate } from './migrations.js';
-import { sessionsRepository } from './sessions.js';
-import { usersRepository } from './users.js';
+import { connect, reportingUnreachable, type Sql, STEP_TIMEOUT_MS, storeError } from './connect.js';
+import { migrate } from './migrate.js';
 
 export interface PostgresOptions {
   /** Connections this instance holds at most (AZUMA_DB_POOL). */
@@ -28,16 +26,20 @@ export async function postgresStore(
 ): Promise<Store> {
   const sql = connect(url, { max: pool });
   try {
-    await migrate(sql, warn);
+    await migrate(sql, domainMigrations.postgres(), warn);
   } catch (error) {
     await sql.end({ timeout: 0 });
     throw error;
   }
+  const repositories = Object.values(DOMAIN_STORAGE).flatMap((storage) =>
+    Object.entries(storage.postgres.repositories).map(([name, open]) => [
+      name,
+      reportingUnreachable((open as (sql: Sql) => object)(sql), stepTimeoutMs),
+    ]),
+  );
   return {
     engine: 'postgres',
-    users: reportingUnreachable(usersRepository(sql), stepTimeoutMs),
-    sessions: reportingUnreachable(sessionsRepository(sql), stepTimeoutMs),
-    loginAttempts: reportingUnreachable(loginAttemptsRepository(sql), stepTimeoutMs),
+    ...(Object.fromEntries(repositories) as Repositories),
     async ping() {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {

@@ -1,8 +1,9 @@
 import { closeSync, constants, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { domainMigrations } from '../../domains/storage.js';
 import type { Warn } from '../store.js';
 import { connect, type Db } from './connection.js';
-import { migrations } from './migrations.js';
+import { migrate } from './migrate.js';
 
 /**
  * Opens (creating on first start) the database and brings its schema up to date. `warn` hears
@@ -12,7 +13,7 @@ import { migrations } from './migrations.js';
 export function openDatabase(path: string, warn: Warn = (message) => console.warn(message)): Db {
   if (path !== ':memory:') createPrivately(path, warn);
   const db = connect(path);
-  migrate(db, warn);
+  migrate(db, domainMigrations.sqlite(), warn);
   return db;
 }
 
@@ -34,19 +35,4 @@ function createPrivately(path: string, warn: Warn): void {
       });
     }
   }
-}
-
-function migrate(db: Db, warn: Warn): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > migrations.length) {
-    throw new Error(`database schema version ${current} is newer than this server knows (${migrations.length})`);
-  }
-  db.transaction(() => {
-    for (let version = current; version < migrations.length; version++) {
-      const migration = migrations[version]!;
-      if (typeof migration === 'string') db.exec(migration);
-      else migration(db, warn);
-      db.pragma(`user_version = ${version + 1}`);
-    }
-  }).immediate();
 }

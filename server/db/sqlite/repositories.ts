@@ -1,54 +1,26 @@
-import type { LoginAttemptsRepository, SessionsRepository, UsersRepository } from '../store.js';
+import { DOMAIN_STORAGE, type Repositories, type RepositoryName } from '../../domains/storage.js';
+import type { Steps } from '../domain-storage.js';
 import type { Db } from './connection.js';
-import { loginAttemptsRepository } from './login-attempts.js';
-import { sessionsRepository } from './sessions.js';
 import type { Sync } from './sync.js';
-import { usersRepository } from './users.js';
 
-/** The store's repositories, as their interfaces declare them. */
-export interface Repositories {
-  users: UsersRepository;
-  sessions: SessionsRepository;
-  loginAttempts: LoginAttemptsRepository;
-}
+export type { Repositories, RepositoryName };
 
-export type RepositoryName = keyof Repositories;
+/** Every domain's SQLite repositories, by name, as the registry lists them. */
+const ENTRIES = Object.values(DOMAIN_STORAGE).flatMap((storage) => Object.entries(storage.sqlite.repositories)) as [
+  RepositoryName,
+  { open(db: Db): unknown; steps: Steps<unknown> },
+][];
+
+export const REPOSITORY_NAMES: readonly RepositoryName[] = ENTRIES.map(([name]) => name);
 
 /** The repositories over one connection, answering at once. */
 export function repositories(db: Db): { [R in RepositoryName]: Sync<Repositories[R]> } {
-  return { users: usersRepository(db), sessions: sessionsRepository(db), loginAttempts: loginAttemptsRepository(db) };
+  return Object.fromEntries(ENTRIES.map(([name, repository]) => [name, repository.open(db)])) as {
+    [R in RepositoryName]: Sync<Repositories[R]>;
+  };
 }
 
-/**
- * Which steps write. Writes run on the writer thread's connection, reads on the caller's; every
- * method must be named here (the type says so), so a new one cannot slip onto the wrong side
- * unnoticed, and the readers' connection is query_only, so a write classed as a read fails loudly.
- */
-export const STEPS: { [R in RepositoryName]: Record<keyof Repositories[R], 'read' | 'write'> } = {
-  users: {
-    insert: 'write',
-    nameTaken: 'read',
-    replacePasswordHash: 'write',
-    updateProfile: 'write',
-    findByNameKey: 'read',
-    findById: 'read',
-  },
-  sessions: {
-    begin: 'write',
-    findLive: 'read',
-    rotate: 'write',
-    touch: 'write',
-    listLive: 'read',
-    end: 'write',
-    endAllBut: 'write',
-    deleteExpired: 'write',
-  },
-  loginAttempts: {
-    begin: 'write',
-    succeeded: 'write',
-    withdrawn: 'write',
-    recordSignIn: 'write',
-    deleteExpired: 'write',
-    size: 'read',
-  },
-};
+/** Which steps of the repository write (see Steps). */
+export function stepsOf<R extends RepositoryName>(name: R): Steps<Repositories[R]> {
+  return ENTRIES.find(([entry]) => entry === name)![1].steps as Steps<Repositories[R]>;
+}

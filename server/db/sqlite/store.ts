@@ -1,14 +1,14 @@
 import { resolve } from 'node:path';
 import type { Store, Warn } from '../store.js';
 import { openDatabase } from './open.js';
-import { type Repositories, type RepositoryName, repositories, STEPS } from './repositories.js';
+import { REPOSITORY_NAMES, type Repositories, type RepositoryName, repositories, stepsOf } from './repositories.js';
 import { asynchronous, type Sync } from './sync.js';
-import { startWriter, type Writer } from './writer-thread.js';
+import { startWriter, type Writer } from './writer-client.js';
 
 /**
  * The embedded default: one SQLite file (created and migrated on first start), or `:memory:`.
  *
- * A file's writes run on a writer thread (writer.ts), so the fsync of each commit never blocks
+ * A file's writes run on a writer thread (writer-worker.ts), so the fsync of each commit never blocks
  * the event loop, and writes that queue up meanwhile share one commit; reads run here, on a
  * connection of their own, beside it (WAL). `:memory:` is one connection that no thread can
  * share, so there every step runs here, as it is quick: nothing is fsynced.
@@ -20,9 +20,7 @@ export function sqliteStore(path: string, warn?: Warn): Store {
   if (path === ':memory:') {
     return {
       engine: 'sqlite',
-      users: asynchronous(local.users),
-      sessions: asynchronous(local.sessions),
-      loginAttempts: asynchronous(local.loginAttempts),
+      ...byName((name) => asynchronous<Repositories[typeof name]>(local[name] as never)),
       ping: async () => void ping.get(),
       close: async () => void db.close(),
     };
@@ -35,9 +33,7 @@ export function sqliteStore(path: string, warn?: Warn): Store {
   const split = <R extends RepositoryName>(repository: R): Repositories[R] => splitRepository(repository, local[repository], writer);
   return {
     engine: 'sqlite',
-    users: split('users'),
-    sessions: split('sessions'),
-    loginAttempts: split('loginAttempts'),
+    ...byName(split),
     async ping() {
       if (writer.failure) throw writer.failure;
       ping.get();
@@ -55,8 +51,13 @@ export function sqliteStore(path: string, warn?: Warn): Store {
 /** The repository with its reads answered here and its writes sent to the writer thread. */
 function splitRepository<R extends RepositoryName>(repository: R, local: Sync<Repositories[R]>, writer: Writer): Repositories[R] {
   const reads = asynchronous<Repositories[R]>(local) as unknown as Record<string, unknown>;
-  const steps = Object.entries(STEPS[repository]) as [string, 'read' | 'write'][];
+  const steps = Object.entries(stepsOf(repository)) as [string, 'read' | 'write'][];
   return Object.fromEntries(
     steps.map(([method, side]) => [method, side === 'read' ? reads[method] : (...args: unknown[]) => writer.run(repository, method, args)]),
   ) as unknown as Repositories[R];
+}
+
+/** Every repository of the registry, each made by `make`. */
+function byName(make: <R extends RepositoryName>(name: R) => Repositories[R]): Repositories {
+  return Object.fromEntries(REPOSITORY_NAMES.map((name) => [name, make(name)])) as unknown as Repositories;
 }

@@ -1,4 +1,4 @@
-// Messages between the store (main thread) and its writer thread (writer.ts).
+// Messages between the store (main thread) and its writer thread (writer-worker.ts).
 import type { RepositoryName } from './repositories.js';
 
 /** What the writer thread is started with. */
