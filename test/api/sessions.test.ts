@@ -1,9 +1,9 @@
 // Token refresh in the last 7 days, by both channels; successor stability; expiry and sweeping.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../server/config.js';
-import { expectSchema } from './support/contract.js';
-import { buildTestApp, manualClock } from './support/server.js';
+import type { Config } from '../../server/config.js';
+import { expectSchema } from '../support/contract.js';
+import { buildTestApp, manualClock } from '../support/server.js';
 
 const DAY = 24 * 60 * 60 * 1000;
 const TTL_DAYS = 30;

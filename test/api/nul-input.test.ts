@@ -3,7 +3,7 @@
 // have is no account, and a field whose schema refuses it is a 400.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp } from './support/server.js';
+import { buildTestApp } from '../support/server.js';
 
 describe('a NUL in what a client sends', () => {
   let app: FastifyInstance;

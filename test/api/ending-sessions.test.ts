@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../server/config.js';
-import { responseErrors } from './support/contract.js';
-import { buildTestApp, manualClock, startServer, TEST_BACKEND } from './support/server.js';
+import type { Config } from '../../server/config.js';
+import { responseErrors } from '../support/contract.js';
+import { buildTestApp, manualClock, startServer, TEST_BACKEND } from '../support/server.js';
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;

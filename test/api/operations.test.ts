@@ -1,9 +1,9 @@
 // The four operations through HTTP (inject): shapes per the contract, cookies, names, errors.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadContract } from '../contract/index.js';
-import { expectSchema } from './support/contract.js';
-import { buildTestApp } from './support/server.js';
+import { loadContract } from '../../contract/index.js';
+import { expectSchema } from '../support/contract.js';
+import { buildTestApp } from '../support/server.js';
 
 let app: FastifyInstance;
 beforeAll(async () => {

@@ -3,17 +3,17 @@
 // exactly like real ones, and the account's own user still getting in while others attack it.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppOptions } from '../server/app.js';
-import { clientKey } from '../server/auth/client-address.js';
-import { loginThrottle, type ThrottleRules } from '../server/auth/login-throttle.js';
-import { OWASP_SCRYPT } from '../server/auth/passwords.js';
-import { type Config, ConfigError, loadConfig } from '../server/config.js';
-import { loginAttemptsRepository } from '../server/db/sqlite/login-attempts.js';
-import { openDatabase } from '../server/db/sqlite/open.js';
-import { asynchronous } from '../server/db/sqlite/sync.js';
-import type { LoginAttemptsRepository, Store } from '../server/db/store.js';
-import { responseErrors, responseHeaderErrors } from './support/contract.js';
-import { buildTestApp, manualClock, testStore } from './support/server.js';
+import type { AppOptions } from '../../server/app.js';
+import { clientKey } from '../../server/auth/client-address.js';
+import { loginThrottle, type ThrottleRules } from '../../server/auth/login-throttle.js';
+import { OWASP_SCRYPT } from '../../server/auth/passwords.js';
+import { type Config, ConfigError, loadConfig } from '../../server/config.js';
+import { loginAttemptsRepository } from '../../server/db/sqlite/login-attempts.js';
+import { openDatabase } from '../../server/db/sqlite/open.js';
+import { asynchronous } from '../../server/db/sqlite/sync.js';
+import type { LoginAttemptsRepository, Store } from '../../server/db/store.js';
+import { responseErrors, responseHeaderErrors } from '../support/contract.js';
+import { buildTestApp, manualClock, testStore } from '../support/server.js';
 
 const WINDOW_S = 900;
 const password = 'correct horse';

@@ -1,6 +1,6 @@
 // Simultaneous requests over a real socket: uniqueness holds, nothing is lost, nobody sees another user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from './support/server.js';
+import { type RunningServer, startServer } from '../support/server.js';
 
 let server: RunningServer;
 beforeAll(async () => {

@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../contract/index.js';
-import { accountService } from '../server/auth/accounts.js';
-import type { PasswordHasher } from '../server/auth/passwords.js';
-import { sessionService } from '../server/auth/sessions.js';
-import { sessionRules } from '../server/compose.js';
-import { sqliteStore } from '../server/db/sqlite/store.js';
-import type { Store } from '../server/db/store.js';
-import { testConfig, testStore } from './support/server.js';
+import { loadContract } from '../../contract/index.js';
+import { accountService } from '../../server/auth/accounts.js';
+import type { PasswordHasher } from '../../server/auth/passwords.js';
+import { sessionService } from '../../server/auth/sessions.js';
+import { sessionRules } from '../../server/compose.js';
+import { sqliteStore } from '../../server/db/sqlite/store.js';
+import type { Store } from '../../server/db/store.js';
+import { testConfig, testStore } from '../support/server.js';
 
 /** A hasher that can hold one `verify` until the test releases it; a hash is the password, tagged. */
 function heldHasher() {

@@ -8,12 +8,12 @@ import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { prepareName } from '../contract/names.js';
-import { nameIdentity, skeleton } from '../server/auth/name-identity.js';
-import { passwordHasher } from '../server/auth/passwords.js';
-import { migrations as postgresMigrations } from '../server/db/postgres/migrations.js';
-import { migrations } from '../server/db/sqlite/migrations.js';
-import { buildTestApp, TEST_BACKEND, TEST_SCRYPT, testStore } from './support/server.js';
+import { prepareName } from '../../contract/names.js';
+import { nameIdentity, skeleton } from '../../server/auth/name-identity.js';
+import { passwordHasher } from '../../server/auth/passwords.js';
+import { migrations as postgresMigrations } from '../../server/db/postgres/migrations.js';
+import { migrations } from '../../server/db/sqlite/migrations.js';
+import { buildTestApp, TEST_BACKEND, TEST_SCRYPT, testStore } from '../support/server.js';
 
 const NFD = (s: string) => s.normalize('NFD');
 

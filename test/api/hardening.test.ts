@@ -4,9 +4,9 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../contract/index.js';
-import { expectSchema, responseErrors, responseHeaderErrors } from './support/contract.js';
-import { buildTestApp, type RunningServer, startServer } from './support/server.js';
+import { loadContract } from '../../contract/index.js';
+import { expectSchema, responseErrors, responseHeaderErrors } from '../support/contract.js';
+import { buildTestApp, type RunningServer, startServer } from '../support/server.js';
 
 let app: FastifyInstance | undefined;
 let server: RunningServer | undefined;

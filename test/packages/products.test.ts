@@ -13,12 +13,12 @@ import type { Browser } from 'playwright-core';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleAccounts, loadContract } from '../contract/index.js';
-import { browserTestsEnabled, launchChromium } from '../tools/chromium.js';
-import { type AppOrigin, type AppWindow, bundleApp, serveAppOrigin } from './browser/app-origin.js';
+import { exampleAccounts, loadContract } from '../../contract/index.js';
+import { browserTestsEnabled, launchChromium } from '../../tools/chromium.js';
+import { type AppOrigin, type AppWindow, bundleApp, serveAppOrigin } from '../browser/app-origin.js';
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const PACKAGES = { client: '@azuma/client', conformance: '@azuma/conformance', server: '@azuma/server' } as const;
 type Product = keyof typeof PACKAGES;
