@@ -1,13 +1,19 @@
 // The four operations through HTTP (inject): shapes per the contract, cookies, names, errors.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadContract } from '../../contract/index.js';
-import { expectSchema } from '../support/contract.js';
+import { type Api, api, SESSION_HEADER_KEY } from '../support/api.js';
+import { expectError, expectSchema } from '../support/contract.js';
 import { buildTestApp } from '../support/server.js';
+import { PASSWORD, registerUser, uniqueName } from '../support/users.js';
+
+const { session: facts, version } = loadContract();
 
 let app: FastifyInstance;
+let client: Api<LightMyRequestResponse>;
 beforeAll(async () => {
   app = await buildTestApp();
+  client = api(app);
   // A route that fails unexpectedly, to see what a crash looks like from outside.
   app.get('/test/crash', async () => {
     throw new Error('SQLITE_CORRUPT: SELECT password_hash FROM users');
@@ -15,40 +21,22 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
-let counter = 0;
-const uniqueName = (prefix = 'user') => `${prefix}${process.pid}x${++counter}`;
-
-const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
-  app.inject({ method: 'POST', url, payload: payload as object, headers: { 'content-type': 'application/json', ...headers } });
-
-async function register(name = uniqueName(), password = 'correct horse') {
-  const res = await post('/api/register', { name, password });
-  expect(res.statusCode, res.body).toBe(200);
-  return { name, password, res, session: res.json() as { token: string; userid: { $oid: string }; expiration: string } };
-}
-
-function expectError(res: { statusCode: number; json(): unknown; headers: Record<string, unknown> }, status: number, message: string) {
-  expect(res.statusCode).toBe(status);
-  expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-  const body = res.json() as { code: number; message: string; detail?: string };
-  expectSchema('Error', body);
-  expect(body).toMatchObject({ code: status, message });
-  return body;
-}
+const register = (body: { name: string; password: string }) => client.post('/api/register', { body });
+const login = (body: { name: string; password: string }) => client.post('/api/login', { body });
 
 describe('GET /api/', () => {
   it('when asked, then it reports info.version of the contract', async () => {
-    const res = await app.inject('/api/');
+    const res = await client.get('/api/');
     expect(res.statusCode).toBe(200);
     expectSchema('Version', res.json());
-    expect(res.json()).toEqual({ version: loadContract().version });
+    expect(res.json()).toEqual({ version });
   });
 });
 
 describe('POST /api/register', () => {
   it('when the name is new, then it answers a Session and sets the session cookie', async () => {
     const before = Date.now();
-    const { res, session } = await register();
+    const { response: res, session } = await registerUser(app);
     expectSchema('Session', session);
     expect(session.token).toMatch(/^[A-Za-z0-9]{64}$/);
     expect(session.userid.$oid).toMatch(/^[0-9a-f]{24}$/);
@@ -59,29 +47,29 @@ describe('POST /api/register', () => {
     const lifetime = Date.parse(session.expiration) - before;
     expect(lifetime).toBeGreaterThan(2_592_000_000 - 60_000);
     expect(lifetime).toBeLessThanOrEqual(2_592_000_000 + 60_000);
-    expect(res.headers['set-cookie']).toBe(`azuma_session=${session.token}; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax`);
+    expect(res.headers['set-cookie']).toBe(`${facts.cookie}=${session.token}; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax`);
     expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
   });
 
   it('when the name is taken in any letter case, then it answers 409 ALREADY_EXISTS', async () => {
-    const { name } = await register(uniqueName('Alice'));
-    expectError(await post('/api/register', { name, password: 'another password' }), 409, 'ALREADY_EXISTS');
-    expectError(await post('/api/register', { name: name.toUpperCase(), password: 'another password' }), 409, 'ALREADY_EXISTS');
-    expectError(await post('/api/register', { name: name.toLowerCase(), password: 'another password' }), 409, 'ALREADY_EXISTS');
+    const { name } = await registerUser(app, { name: uniqueName('Alice') });
+    expectError(await register({ name, password: 'another password' }), 409);
+    expectError(await register({ name: name.toUpperCase(), password: 'another password' }), 409);
+    expectError(await register({ name: name.toLowerCase(), password: 'another password' }), 409);
   });
 
   it('when the name uses letters of other scripts, then they are accepted and compared case-insensitively', async () => {
-    const name = `Zoë_Ωμέγα-${counter++}.ß`;
-    const { session } = await register(name);
-    const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': session.token } });
+    const name = `Zoë_Ωμέγα-${uniqueName('')}.ß`;
+    const { session } = await registerUser(app, { name });
+    const me = await client.get('/api/me', { token: session.token });
     expect(me.json()).toMatchObject({ name });
-    expectError(await post('/api/register', { name: name.toLowerCase(), password: 'correct horse' }), 409, 'ALREADY_EXISTS');
+    expectError(await register({ name: name.toLowerCase(), password: PASSWORD }), 409);
     // The NFD spelling is the same name (RFC 8265 prepares both to one form): taken, and login
     // finds the account by it in any letter case, except that upper-casing ß gives SS, another name.
-    expectError(await post('/api/register', { name: name.normalize('NFD'), password: 'correct horse' }), 409, 'ALREADY_EXISTS');
-    const login = await post('/api/login', { name: name.normalize('NFD').replace('.ß', '.ẞ').toUpperCase(), password: 'correct horse' });
-    expect(login.json()).toMatchObject({ userid: session.userid });
-    expectError(await post('/api/login', { name: name.toUpperCase(), password: 'correct horse' }), 401, 'UNAUTHORIZED');
+    expectError(await register({ name: name.normalize('NFD'), password: PASSWORD }), 409);
+    const signedIn = await login({ name: name.normalize('NFD').replace('.ß', '.ẞ').toUpperCase(), password: PASSWORD });
+    expect(signedIn.json()).toMatchObject({ userid: session.userid });
+    expectError(await login({ name: name.toUpperCase(), password: PASSWORD }), 401);
   });
 
   it.each([
@@ -91,166 +79,147 @@ describe('POST /api/register', () => {
       { name: 'longpw', password: 'x'.repeat(257) },
       'body/password must NOT have more than 256 characters',
     ],
-    ['an empty name', { name: '', password: 'correct horse' }, 'body/name must NOT have fewer than 1 characters'],
-    ['a name over 32 characters', { name: 'n'.repeat(33), password: 'correct horse' }, 'body/name must NOT have more than 32 characters'],
-    ['a space in the name', { name: 'two words', password: 'correct horse' }, 'body/name must match pattern'],
-    ['a slash in the name', { name: 'a/b', password: 'correct horse' }, 'body/name must match pattern'],
+    ['an empty name', { name: '', password: PASSWORD }, 'body/name must NOT have fewer than 1 characters'],
+    ['a name over 32 characters', { name: 'n'.repeat(33), password: PASSWORD }, 'body/name must NOT have more than 32 characters'],
+    ['a space in the name', { name: 'two words', password: PASSWORD }, 'body/name must match pattern'],
+    ['a slash in the name', { name: 'a/b', password: PASSWORD }, 'body/name must match pattern'],
     ['a missing password', { name: 'nopw' }, "body must have required property 'password'"],
-    ['an unknown property', { name: 'extra', password: 'correct horse', admin: true }, 'body/admin is not allowed'],
-    ['a number for the name', { name: 42, password: 'correct horse' }, 'body/name must be string'],
+    ['an unknown property', { name: 'extra', password: PASSWORD, admin: true }, 'body/admin is not allowed'],
+    ['a number for the name', { name: 42, password: PASSWORD }, 'body/name must be string'],
     ['an array body', [], 'body must be object'],
-  ])('when the body has %s, then it answers 400 naming the field', async (_case, payload, detail) => {
-    const body = expectError(await post('/api/register', payload), 400, 'BAD_REQUEST');
+  ])('when the body has %s, then it answers 400 naming the field', async (_case, uncheckedBody, detail) => {
+    const body = expectError(await client.post('/api/register', { uncheckedBody }), 400);
     expect(body.detail).toContain(detail);
   });
 
   it('when a body is rejected, then nothing was stored', async () => {
-    await post('/api/register', { name: 'ghost', password: 'correct horse', admin: true });
-    const res = await post('/api/register', { name: 'ghost', password: 'correct horse' });
+    await client.post('/api/register', { uncheckedBody: { name: 'ghost', password: PASSWORD, admin: true } });
+    const res = await register({ name: 'ghost', password: PASSWORD });
     expect(res.statusCode).toBe(200);
   });
 });
 
 describe('POST /api/login', () => {
   it('when name (in any case) and password match, then it answers a new Session and sets the cookie', async () => {
-    const { name, password, session: registered } = await register(uniqueName('Bob'));
-    const res = await post('/api/login', { name: name.toUpperCase(), password });
+    const { name, password, session: registered } = await registerUser(app, { name: uniqueName('Bob') });
+    const res = await login({ name: name.toUpperCase(), password });
     expect(res.statusCode).toBe(200);
     const session = res.json();
     expectSchema('Session', session);
     expect(session.userid).toEqual(registered.userid);
     expect(session.token).not.toBe(registered.token);
-    expect(res.headers['set-cookie']).toBe(`azuma_session=${session.token}; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax`);
+    expect(res.headers['set-cookie']).toBe(`${facts.cookie}=${session.token}; Max-Age=2592000; Path=/; HttpOnly; SameSite=Lax`);
   });
 
   it('when the password is wrong or the name unknown, then both answer the same 401', async () => {
-    const { name } = await register();
-    const wrong = expectError(await post('/api/login', { name, password: 'wrong password' }), 401, 'UNAUTHORIZED');
-    const unknown = expectError(await post('/api/login', { name: uniqueName('nobody'), password: 'wrong password' }), 401, 'UNAUTHORIZED');
+    const { name } = await registerUser(app);
+    const wrong = expectError(await login({ name, password: 'wrong password' }), 401);
+    const unknown = expectError(await login({ name: uniqueName('nobody'), password: 'wrong password' }), 401);
     expect(unknown).toEqual(wrong);
   });
 
   it('when the password is shorter than the register minimum, then login still just says 401', async () => {
-    const { name } = await register();
-    expectError(await post('/api/login', { name, password: 'x' }), 401, 'UNAUTHORIZED');
+    const { name } = await registerUser(app);
+    expectError(await login({ name, password: 'x' }), 401);
   });
 
   it('when the body is empty, then it answers 400', async () => {
-    expectError(await post('/api/login', { name: 'x', password: '' }), 400, 'BAD_REQUEST');
+    expectError(await client.post('/api/login', { uncheckedBody: { name: 'x', password: '' } }), 400);
   });
 });
 
 describe('GET /api/me', () => {
   it('when the header carries the token, then it answers the user with null icon and status', async () => {
-    const { name, session } = await register();
-    const res = await app.inject({ url: '/api/me', headers: { 'azuma-session': session.token } });
+    const { name, session } = await registerUser(app);
+    const res = await client.get('/api/me', { token: session.token });
     expect(res.statusCode).toBe(200);
     expectSchema('User', res.json());
     expect(res.json()).toEqual({ _id: session.userid, name, icon: null, status: null });
     // Far from expiry: no refresh.
-    expect(res.headers['azuma-session']).toBeUndefined();
+    expect(res.headers[SESSION_HEADER_KEY]).toBeUndefined();
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 
   it('when the cookie carries the token, then it answers the user', async () => {
-    const { name, session } = await register();
-    const res = await app.inject({ url: '/api/me', cookies: { azuma_session: session.token } });
+    const { name, token } = await registerUser(app);
+    const res = await client.get('/api/me', { cookie: token });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ name });
   });
 
   it.each([
     ['no credential', {}],
-    ['an unknown token', { 'azuma-session': 'A'.repeat(64) }],
-    ['a malformed token', { 'azuma-session': 'not a token' }],
-    ['an oversized token', { 'azuma-session': 'A'.repeat(8000) }],
-    ['an unknown cookie', { cookie: `azuma_session=${'B'.repeat(64)}` }],
-  ])('when the request has %s, then it answers 401 in the error shape', async (_case, headers) => {
-    expectError(await app.inject({ url: '/api/me', headers }), 401, 'UNAUTHORIZED');
+    ['an unknown token', { token: 'A'.repeat(64) }],
+    ['a malformed token', { token: 'not a token' }],
+    ['an oversized token', { token: 'A'.repeat(8000) }],
+    ['an unknown cookie', { cookie: 'B'.repeat(64) }],
+  ])('when the request has %s, then it answers 401 in the error shape', async (_case, credentials) => {
+    expectError(await client.get('/api/me', credentials), 401);
   });
 
   it('when cookie and header both carry live tokens, then the cookie wins', async () => {
-    const cookieUser = await register(uniqueName('cookie'));
-    const headerUser = await register(uniqueName('header'));
-    const res = await app.inject({
-      url: '/api/me',
-      headers: { 'azuma-session': headerUser.session.token },
-      cookies: { azuma_session: cookieUser.session.token },
-    });
+    const cookieUser = await registerUser(app, { name: uniqueName('cookie') });
+    const headerUser = await registerUser(app, { name: uniqueName('header') });
+    const res = await client.get('/api/me', { token: headerUser.token, cookie: cookieUser.token });
     expect(res.json()).toMatchObject({ name: cookieUser.name });
   });
 
   it('when the cookie is dead but the header is live, then the header authenticates', async () => {
-    const headerUser = await register(uniqueName('header'));
-    const res = await app.inject({
-      url: '/api/me',
-      headers: { 'azuma-session': headerUser.session.token },
-      cookies: { azuma_session: 'C'.repeat(64) },
-    });
+    const headerUser = await registerUser(app, { name: uniqueName('header') });
+    const res = await client.get('/api/me', { token: headerUser.token, cookie: 'C'.repeat(64) });
     expect(res.json()).toMatchObject({ name: headerUser.name });
   });
 });
 
 describe('errors from every layer', () => {
   it('when the body is text/plain, then it answers 415 and the handler never runs', async () => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/register',
-      payload: '{"name":"plain","password":"correct horse"}',
+    const res = await client.post('/api/register', {
+      uncheckedBody: '{"name":"plain","password":"correct horse"}',
       headers: { 'content-type': 'text/plain' },
     });
-    expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expect((await post('/api/register', { name: 'plain', password: 'correct horse' })).statusCode).toBe(200);
+    expectError(res, 415);
+    expect((await register({ name: 'plain', password: PASSWORD })).statusCode).toBe(200);
   });
 
   it('when the body is form-encoded, then it answers 415', async () => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/login',
-      payload: 'name=a&password=b',
+    const res = await client.post('/api/login', {
+      uncheckedBody: 'name=a&password=b',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     });
-    expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectError(res, 415);
   });
 
   it('when there is no body at all, then it answers 400', async () => {
-    expectError(await app.inject({ method: 'POST', url: '/api/login' }), 400, 'BAD_REQUEST');
+    // Inject itself: the client sends a body's content type only with a body.
+    expectError(await app.inject({ method: 'POST', url: '/api/login' }), 400);
   });
 
   it('when the JSON body is empty, then it answers 400', async () => {
-    expectError(
-      await app.inject({ method: 'POST', url: '/api/login', headers: { 'content-type': 'application/json' } }),
-      400,
-      'BAD_REQUEST',
-    );
+    expectError(await client.post('/api/login', { headers: { 'content-type': 'application/json' } }), 400);
   });
 
   it('when the JSON is malformed, then it answers 400', async () => {
-    const res = await app.inject({
-      method: 'POST',
-      url: '/api/login',
-      payload: '{"name": ',
-      headers: { 'content-type': 'application/json' },
-    });
-    const body = expectError(res, 400, 'BAD_REQUEST');
+    const res = await client.post('/api/login', { uncheckedBody: '{"name": ' });
+    const body = expectError(res, 400);
     expect(body.detail).toBe('the body is not valid JSON');
   });
 
   it('when the body is over 16 KiB, then it answers 413', async () => {
-    const res = await post('/api/register', { name: 'big', password: 'p'.repeat(17 * 1024) });
-    const body = expectError(res, 413, 'PAYLOAD_TOO_LARGE');
+    const res = await register({ name: 'big', password: 'p'.repeat(17 * 1024) });
+    const body = expectError(res, 413);
     expect(body.detail).toContain('16384');
   });
 
   it('when the route or method is unknown, then it answers 404', async () => {
-    expectError(await app.inject('/api/nothing'), 404, 'NOT_FOUND');
-    expectError(await app.inject({ method: 'DELETE', url: '/api/me' }), 404, 'NOT_FOUND');
-    expectError(await app.inject({ method: 'PUT', url: '/api/register', payload: {} }), 404, 'NOT_FOUND');
+    // What the contract does not have, so the typed client cannot send it.
+    expectError(await app.inject('/api/nothing'), 404);
+    expectError(await app.inject({ method: 'DELETE', url: '/api/me' }), 404);
+    expectError(await app.inject({ method: 'PUT', url: '/api/register', payload: {} }), 404);
   });
 
   it('when something fails unexpectedly, then it answers 500 with no internals', async () => {
     const res = await app.inject('/test/crash');
-    const body = expectError(res, 500, 'INTERNAL_SERVER_ERROR');
+    const body = expectError(res, 500);
     expect(res.body).not.toMatch(/SQLITE|SELECT|password_hash|at .*\.ts/);
     expect(body.detail).toBeUndefined();
   });
