@@ -4,23 +4,19 @@ import { servicesEnabled } from './test/support/services.js';
 
 /**
  * The server's tests that hold for any storage engine, run a second time with every app on
- * PostgreSQL: through HTTP (or the services), what they check cannot tell the engines apart.
- * Tests of the SQLite file itself (storage, backup, durability, exposure) stay with SQLite, and
- * so do those whose subject lies above storage (the client, password screening, the docs).
+ * PostgreSQL: through HTTP (or the services), what they check cannot tell the engines apart. A
+ * test file belongs here when that holds for it. Tests of the SQLite file itself (storage, backup,
+ * durability, exposure) stay with SQLite, and so do those whose subject lies above storage (the
+ * client, password screening, the docs).
  */
-const ON_BOTH_ENGINES = [
-  'test/api.test.ts',
-  'test/sessions.test.ts',
-  'test/ending-sessions.test.ts',
-  'test/accounts.test.ts',
-  'test/login-throttle.test.ts',
-  'test/concurrency.test.ts',
-  'test/hardening.test.ts',
-  'test/names.test.ts',
-  'test/nul-input.test.ts',
-];
+const ON_BOTH_ENGINES = 'test/api/**/*.test.ts';
 /** Tests only PostgreSQL has: its store across instances, the conformance suite against it. */
 const POSTGRES_ONLY = 'test/postgres/**/*.test.ts';
+/**
+ * Tests of what the packages ship (dist/, bins, tarballs): only their project builds the packages
+ * first, so running any other test file does not wait for a build.
+ */
+const OF_THE_PACKAGES = 'test/packages/**/*.test.ts';
 
 export default defineConfig({
   test: {
@@ -36,7 +32,16 @@ export default defineConfig({
         test: {
           name: 'sqlite',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, POSTGRES_ONLY],
+          exclude: [...configDefaults.exclude, POSTGRES_ONLY, OF_THE_PACKAGES],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'packages',
+          include: [OF_THE_PACKAGES],
+          // Vitest runs a project's global setup only when one of its files is picked, and every
+          // project's before any test starts: a full run builds once, before the tests that need it.
           globalSetup: ['test/support/build-packages.ts'],
         },
       },
@@ -50,7 +55,7 @@ export default defineConfig({
                 // A step is a network round trip here, not a call into the process: the tests
                 // that take a thousand of them need longer.
                 testTimeout: 60_000,
-                include: [...ON_BOTH_ENGINES, POSTGRES_ONLY],
+                include: [ON_BOTH_ENGINES, POSTGRES_ONLY],
                 globalSetup: ['test/support/postgres-setup.ts'],
                 env: { AZUMA_TEST_BACKEND: 'postgres' },
               },

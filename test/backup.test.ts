@@ -5,26 +5,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from './support/api.js';
 import { type RunningServer, startServer } from './support/server.js';
+import { loginUser, registerUser } from './support/users.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-backup-'));
 const live = join(dir, 'azuma.sqlite');
 const account = { name: 'backed_up', password: 'correct horse battery' };
-
-async function post(server: RunningServer, path: string, body: unknown): Promise<Response> {
-  return fetch(`${server.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
 
 describe('backups of the data file', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
     server = await startServer({ dbLocation: live });
-    expect((await post(server, '/api/register', account)).status).toBe(200);
+    await registerUser(server.url, account);
   });
 
   afterAll(async () => {
@@ -52,10 +46,8 @@ describe('backups of the data file', () => {
 
     const restored = await startServer({ dbLocation: target });
     try {
-      const login = await post(restored, '/api/login', account);
-      expect(login.status).toBe(200);
-      const { token } = (await login.json()) as { token: string };
-      const me = await fetch(`${restored.url}/api/me`, { headers: { 'Azuma-Session': token } });
+      const { token } = await loginUser(restored.url, account);
+      const me = await api(restored.url).get('/api/me', { token });
       expect(((await me.json()) as { name: string }).name).toBe(account.name);
     } finally {
       await restored.close();

@@ -1,14 +1,15 @@
 // The typed client against the real server over a real socket, in both auth modes: what an app
 // notices is that its session keeps working across rotations and that failures are typed.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AzumaClientOptions, AzumaError, AzumaNetworkError, createAzumaClient } from '../client/index.js';
+import { ERROR_MESSAGES, SESSION_COOKIE, SESSION_HEADER } from '../generated/contract-facts.js';
+import { api } from './support/api.js';
 import { manualClock, type RunningServer, startServer } from './support/server.js';
+import { uniqueName } from './support/users.js';
 
 // Any TTL under 7 days makes every authenticated request rotate the session.
 const TTL_SECONDS = 3600;
 const password = 'correct horse battery staple';
-const uniqueName = () => `u_${randomBytes(6).toString('hex')}`;
 
 // The server's clock: moving it lets a test expire old tokens without waiting.
 const clock = manualClock();
@@ -33,7 +34,7 @@ function wiretap() {
   const fetchThrough = async (request: Request): Promise<Response> => {
     exchanges.push({
       path: new URL(request.url).pathname,
-      sentHeader: request.headers.get('Azuma-Session'),
+      sentHeader: request.headers.get(SESSION_HEADER),
       sentCookie: request.headers.get('Cookie'),
       credentials: request.credentials,
     });
@@ -63,7 +64,7 @@ function clientFor(auth: 'header' | 'cookie', extra: Partial<AzumaClientOptions>
   /** The token the last request carried, whichever way the mode sends it. */
   const lastSent = () => {
     const last = tap.exchanges.at(-1);
-    return auth === 'header' ? last?.sentHeader : /azuma_session=([^;]+)/.exec(last?.sentCookie ?? '')?.[1];
+    return auth === 'header' ? last?.sentHeader : new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(last?.sentCookie ?? '')?.[1];
   };
   return { client, tokens, tap, lastSent };
 }
@@ -115,7 +116,7 @@ describe.each(['header', 'cookie'] as const)('%s auth', (auth) => {
       expect(me?.credentials).toBe('omit'); // a browser's cookie can never override the header
     } else {
       expect(me?.sentHeader).toBeNull();
-      expect(me?.sentCookie).toMatch(/^azuma_session=[A-Za-z0-9]{64}$/);
+      expect(me?.sentCookie).toMatch(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9]{64}$`));
       expect(me?.credentials).toBe('include'); // a browser sends and stores the cookie itself
     }
   });
@@ -147,19 +148,19 @@ describe.each(['header', 'cookie'] as const)('%s auth', (auth) => {
 
     const anonymous = await client.me().catch((e: unknown) => e);
     expect(anonymous).toBeInstanceOf(AzumaError);
-    expect(anonymous).toMatchObject({ status: 401, code: 401, message: 'UNAUTHORIZED' });
+    expect(anonymous).toMatchObject({ status: 401, code: 401, message: ERROR_MESSAGES[401] });
     expect((anonymous as AzumaError).response.status).toBe(401);
 
     const invalid = await client.register({ name, password: 'short' }).catch((e: unknown) => e);
-    expect(invalid).toMatchObject({ name: 'AzumaError', status: 400, code: 400, message: 'BAD_REQUEST' });
+    expect(invalid).toMatchObject({ name: 'AzumaError', status: 400, code: 400, message: ERROR_MESSAGES[400] });
     expect((invalid as AzumaError).detail).toMatch(/password/);
 
     const session = await client.register({ name, password });
     const taken = await client.register({ name, password }).catch((e: unknown) => e);
-    expect(taken).toMatchObject({ status: 409, code: 409, message: 'ALREADY_EXISTS' });
+    expect(taken).toMatchObject({ status: 409, code: 409, message: ERROR_MESSAGES[409] });
 
     const wrong = await client.login({ name, password: 'not the password' }).catch((e: unknown) => e);
-    expect(wrong).toMatchObject({ status: 401, message: 'UNAUTHORIZED' });
+    expect(wrong).toMatchObject({ status: 401, message: ERROR_MESSAGES[401] });
     // Failures never touch the stored session.
     expect(client.token).toBe(session.token);
     expect(tokens).toEqual([session.token]);
@@ -228,7 +229,7 @@ describe.each(['header', 'cookie'] as const)('%s auth', (auth) => {
     expect(sessions.filter((s) => s.current)).toHaveLength(1);
     await client.endSession(sessions.find((s) => !s.current)!.id);
     await expect(other.me()).rejects.toMatchObject({ status: 401 });
-    await expect(client.endSession('0123456789abcdef01234567')).rejects.toMatchObject({ status: 404, message: 'NOT_FOUND' });
+    await expect(client.endSession('0123456789abcdef01234567')).rejects.toMatchObject({ status: 404, message: ERROR_MESSAGES[404] });
   });
 
   it('when the password changes, then the client keeps the new session and the others end', async () => {
@@ -256,7 +257,7 @@ describe.each(['header', 'cookie'] as const)('%s auth', (auth) => {
     expect(client.token).toBeUndefined();
     expect(tokens.at(-1)).toBeUndefined();
     // The token itself is refused now, whoever sends it.
-    const direct = await fetch(`${server.url}/api/me`, { headers: { 'Azuma-Session': token } });
+    const direct = await api(server.url).get('/api/me', { token });
     expect(direct.status).toBe(401);
     await expect(client.me()).rejects.toMatchObject({ status: 401 });
   });

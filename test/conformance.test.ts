@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareLoginTimes } from '../conformance/checks/timing.js';
 import { compileContract, type Report, runConformance } from '../conformance/index.js';
 import { formatTally } from '../conformance/report.js';
+import { SESSION_COOKIE } from '../generated/contract-facts.js';
 import type { AppOptions } from '../server/app.js';
 import { type Config, loadConfig } from '../server/config.js';
 import { type NameIdentity, nameIdentity } from '../server/domains/accounts/name-identity.js';
 import { OWASP_SCRYPT } from '../server/domains/accounts/passwords.js';
+import { cookieToken, SESSION_HEADER_KEY } from './support/api.js';
 import {
   type Breakage,
   errorResponse,
@@ -245,11 +247,11 @@ const variants: Variant[] = [
       response(req, res) {
         if (!req.path.startsWith('/api/me')) return res;
         const headers = { ...res.headers };
-        if (headers['azuma-session']) headers['azuma-session'] = randomToken();
+        if (headers[SESSION_HEADER_KEY]) headers[SESSION_HEADER_KEY] = randomToken();
         const cookies = headers['set-cookie'];
         if (cookies) {
           headers['set-cookie'] = (Array.isArray(cookies) ? cookies : [cookies]).map((line) =>
-            line.replace(/^azuma_session=[A-Za-z0-9]+/, `azuma_session=${randomToken()}`),
+            line.replace(new RegExp(`^${SESSION_COOKIE}=[A-Za-z0-9]+`), `${SESSION_COOKIE}=${randomToken()}`),
           );
         }
         return { ...res, headers };
@@ -284,7 +286,7 @@ const variants: Variant[] = [
     breaks: 'lets the header win over the cookie',
     breakage: () => ({
       request(req) {
-        if (!req.headers.cookie || !req.headers['azuma-session']) return req;
+        if (!req.headers.cookie || !req.headers[SESSION_HEADER_KEY]) return req;
         const { cookie: _dropped, ...headers } = req.headers;
         return { ...req, headers };
       },
@@ -299,7 +301,7 @@ const variants: Variant[] = [
         if (!req.path.startsWith('/api/me') || !cookies) return res;
         const line = (Array.isArray(cookies) ? cookies : [cookies])[0] ?? '';
         const { 'set-cookie': _dropped, ...headers } = res.headers;
-        return { ...res, headers: { ...headers, 'azuma-session': /^azuma_session=([A-Za-z0-9]+)/.exec(line)?.[1] ?? '' } };
+        return { ...res, headers: { ...headers, [SESSION_HEADER_KEY]: cookieToken(line) ?? '' } };
       },
     }),
     fails: { 'refresh.cookie-channel': /successor came in the Azuma-Session header, but the cookie authenticated the request/ },
@@ -480,8 +482,8 @@ const variants: Variant[] = [
       response: (_req, res) => (res.headers['set-cookie'] ? { ...res, headers: { ...res.headers, 'set-cookie': 'string' } } : res),
     }),
     fails: {
-      'contract.registerUser': /no Set-Cookie sets azuma_session \(came: "string"\)/,
-      'accounts.session-cookie': /set the azuma_session cookie 0 times, expected once \(Set-Cookie came: "string"\)/,
+      'contract.registerUser': new RegExp(`no Set-Cookie sets ${SESSION_COOKIE} \\(came: "string"\\)`),
+      'accounts.session-cookie': new RegExp(`set the ${SESSION_COOKIE} cookie 0 times, expected once \\(Set-Cookie came: "string"\\)`),
     },
   },
   {
@@ -570,7 +572,7 @@ const variants: Variant[] = [
         return { ...res, headers };
       },
     }),
-    fails: { 'sessions.end-own': /by cookie\) set azuma_session 0 times; a logout by cookie must clear it once/ },
+    fails: { 'sessions.end-own': new RegExp(`by cookie\\) set ${SESSION_COOKIE} 0 times; a logout by cookie must clear it once`) },
   },
   {
     breaks: 'answers a password change that lost a race 401 "wrong current password"',

@@ -10,10 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance } from '../conformance/index.js';
 import { renderClientFacts } from '../contract/client-facts.js';
 import { CONTRACT_FILE, indexContract } from '../contract/index.js';
+import { ERROR_MESSAGES, SESSION_COOKIE } from '../generated/contract-facts.js';
+import { api } from './support/api.js';
 import { type RunningServer, startServer } from './support/server.js';
+import { registerUser } from './support/users.js';
 
 const original = readFileSync(CONTRACT_FILE, 'utf8');
-const changed = original.replaceAll('azuma_session', 'chat_sid').replaceAll('UNAUTHORIZED', 'NOT_SIGNED_IN');
+const changed = original.replaceAll(SESSION_COOKIE, 'chat_sid').replaceAll(ERROR_MESSAGES[401], 'NOT_SIGNED_IN');
 const password = 'correct horse battery';
 
 let dir: string;
@@ -57,15 +60,12 @@ afterAll(async () => {
 
 describe('when the contract renames the session cookie and the 401 constant', () => {
   it('then the server sets and reads the new cookie, and answers the new constant', async () => {
-    const register = await fetch(`${changedServer.url}/api/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'renamed', password }),
-    });
-    const { token } = (await register.json()) as { token: string };
+    const { token, response: register } = await registerUser(changedServer.url, { name: 'renamed', password });
     expect(register.headers.getSetCookie()).toEqual([expect.stringMatching(new RegExp(`^chat_sid=${token}; `))]);
-    expect((await fetch(`${changedServer.url}/api/me`, { headers: { cookie: `chat_sid=${token}` } })).status).toBe(200);
-    const oldCookie = await fetch(`${changedServer.url}/api/me`, { headers: { cookie: `azuma_session=${token}` } });
+    // The typed client sends the unchanged contract's cookie; the changed one is written out.
+    const changedApi = api(changedServer.url);
+    expect((await changedApi.get('/api/me', { headers: { cookie: `chat_sid=${token}` } })).status).toBe(200);
+    const oldCookie = await changedApi.get('/api/me', { cookie: token });
     expect(await oldCookie.json()).toMatchObject({ code: 401, message: 'NOT_SIGNED_IN' });
   });
 
@@ -86,7 +86,7 @@ describe('when the contract renames the session cookie and the 401 constant', ()
     const reasons = onOriginal.results.filter((r) => r.outcome === 'fail').map((r) => `${r.id}: ${r.reason}`);
     expect(reasons).toEqual(
       expect.arrayContaining([
-        expect.stringMatching(/^auth\.no-credential: .*error message "UNAUTHORIZED" should be NOT_SIGNED_IN/),
+        expect.stringMatching(new RegExp(`^auth\\.no-credential: .*error message "${ERROR_MESSAGES[401]}" should be NOT_SIGNED_IN`)),
         expect.stringMatching(/^accounts\.session-cookie: .*set the chat_sid cookie 0 times/),
       ]),
     );

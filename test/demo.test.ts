@@ -3,12 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { exampleAccounts, loadContract } from '../contract/index.js';
 import { runServerUntilExit, spawnServer } from '../tools/server-process.js';
+import { api } from './support/api.js';
 import { startDemoServer } from './support/samples.js';
 import { startServer } from './support/server.js';
+import { loginUser } from './support/users.js';
 
 const accounts = exampleAccounts(loadContract());
-const json = { 'content-type': 'application/json' };
-const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: json, body: JSON.stringify(body) });
 
 describe('the demo server', () => {
   it('when started with --demo, then its start-up line says so, names the example accounts, and they sign in', async () => {
@@ -23,9 +23,9 @@ describe('the demo server', () => {
       expect(line).toMatch(/DEMO server, in memory: nothing is kept, password hashing is cheap/);
       for (const { name, password } of accounts) {
         expect(line).toContain(`${name} (password ${password})`);
-        expect((await post(`${server.url}/api/login`, { name, password })).status).toBe(200);
+        expect((await api(server.url).post('/api/login', { body: { name, password } })).status).toBe(200);
       }
-      expect((await post(`${server.url}/api/login`, { name: 'nobody', password: 'nobody-secret' })).status).toBe(401);
+      expect((await api(server.url).post('/api/login', { body: { name: 'nobody', password: 'nobody-secret' } })).status).toBe(401);
     } finally {
       expect(await server.stop('SIGTERM')).toBe(0);
     }
@@ -34,8 +34,8 @@ describe('the demo server', () => {
   it('when an example account signs in, then the session it gets is its only one', async () => {
     const server = await startDemoServer();
     try {
-      const { token } = (await (await post(`${server.url}/api/login`, accounts[0])).json()) as { token: string };
-      const listed = await fetch(`${server.url}/api/me/sessions`, { headers: { 'Azuma-Session': token } });
+      const { token } = await loginUser(server.url, accounts[0]!);
+      const listed = await api(server.url).get('/api/me/sessions', { token });
       expect(((await listed.json()) as { sessions: unknown[] }).sessions).toHaveLength(1);
     } finally {
       await server.close();
@@ -46,7 +46,7 @@ describe('the demo server', () => {
     // The demo registers them directly; this keeps them within what register itself accepts.
     const server = await startServer();
     try {
-      for (const account of accounts) expect((await post(`${server.url}/api/register`, account)).status).toBe(200);
+      for (const account of accounts) expect((await api(server.url).post('/api/register', { body: account })).status).toBe(200);
     } finally {
       await server.close();
     }

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../tools/server-process.js';
+import { api } from './support/api.js';
+import { PASSWORD } from './support/users.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-durability-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const post = (url: string, body: unknown) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 describe('durability', () => {
   it('when the process is SIGKILLed right after acknowledged registrations, then every one logs in after restart', {
@@ -21,7 +20,7 @@ describe('durability', () => {
     // A burst that is still going when the kill lands: the ones acknowledged before it must survive.
     const burst = Array.from({ length: 40 }, (_, i) => `survivor${i}`).map(async (name) => {
       try {
-        const res = await post(`${server.url}/api/register`, { name, password: 'correct horse' });
+        const res = await api(server.url).post('/api/register', { body: { name, password: PASSWORD } });
         if (res.status === 200) acknowledged.push(name);
       } catch {
         // cut off by the kill: not acknowledged, so no promise was made
@@ -35,7 +34,7 @@ describe('durability', () => {
     const restarted = await spawnServer({ AZUMA_DB: db });
     try {
       for (const name of acknowledged) {
-        const res = await post(`${restarted.url}/api/login`, { name, password: 'correct horse' });
+        const res = await api(restarted.url).post('/api/login', { body: { name, password: PASSWORD } });
         expect(res.status, `${name} was acknowledged but cannot log in`).toBe(200);
       }
     } finally {

@@ -7,9 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ERROR_MESSAGES } from '../generated/contract-facts.js';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { spawnServer } from '../tools/server-process.js';
+import { api, type PathOf } from './support/api.js';
 import { buildTestApp, startServer } from './support/server.js';
+import { registerUser } from './support/users.js';
 
 let app: FastifyInstance | undefined;
 const dirs: string[] = [];
@@ -31,8 +34,7 @@ describe('the database file', () => {
     const folder = join(tempDir(), 'data');
     const file = join(folder, 'azuma.sqlite');
     app = await buildTestApp({ dbLocation: file });
-    const res = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'modes', password: 'modes-secret' } });
-    expect(res.statusCode).toBe(200);
+    await registerUser(app, { name: 'modes', password: 'modes-secret' });
     expect(mode(folder)).toBe(0o700);
     for (const path of [file, `${file}-wal`, `${file}-shm`]) expect([path, mode(path).toString(8)]).toEqual([path, '600']);
   });
@@ -43,14 +45,13 @@ describe('the database file', () => {
     const lines: string[] = [];
     app = await buildTestApp({ dbLocation: file, logLevel: 'warn' }, { logStream: { write: (line) => lines.push(line) } });
     expect(lines.join('')).toMatch(/the database .*azuma\.sqlite is readable by other users \(mode 644\).*chmod 600/);
-    expect((await app.inject({ method: 'GET', url: '/api/' })).statusCode).toBe(200);
+    expect((await api(app).get('/api/')).statusCode).toBe(200);
   });
 });
 
 describe('text that is not Unicode', () => {
   // JSON may spell a lone surrogate; JSON.stringify would repair it, so the bodies are written by hand.
-  const send = (url: string, body: string, method: 'POST' | 'PATCH' = 'POST', headers: Record<string, string> = {}) =>
-    app!.inject({ method, url, headers: { 'content-type': 'application/json', ...headers }, payload: body });
+  const send = (path: PathOf<'post'>, uncheckedBody: string) => api(app!).post(path, { uncheckedBody });
 
   it('when a password holds a lone surrogate, then register answers 400 naming the field, and nothing is created', async () => {
     app = await buildTestApp();
@@ -58,7 +59,7 @@ describe('text that is not Unicode', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({
       code: 400,
-      message: 'BAD_REQUEST',
+      message: ERROR_MESSAGES[400],
       detail: 'body/password is not well-formed Unicode text (it holds a lone surrogate)',
     });
     const login = await send('/api/login', '{"name": "lone", "password": "secretpw\\ufffd"}');
@@ -80,7 +81,7 @@ describe('text that is not Unicode', () => {
     const token = (await send('/api/register', '{"name": "pair", "password": "emoji-pw-\\ud83d\\ude00"}')).json<{ token: string }>().token;
     expect((await send('/api/login', '{"name": "pair", "password": "emoji-pw-\\ud83d\\ude00"}')).statusCode).toBe(200);
     expect((await send('/api/login', '{"name": "pa\\udc00ir", "password": "whatever"}')).json().detail).toMatch(/^body\/name /);
-    const patch = await send('/api/me', '{"status": "ok \\ud800"}', 'PATCH', { 'azuma-session': token });
+    const patch = await api(app).patch('/api/me', { token, uncheckedBody: '{"status": "ok \\ud800"}' });
     expect([patch.statusCode, patch.json().detail]).toEqual([
       400,
       'body/status is not well-formed Unicode text (it holds a lone surrogate)',
@@ -110,7 +111,7 @@ describe('idle connections', () => {
     await Promise.all(idle.map(closed));
     // Reaped by the idle timeout (1 s, checked each second), not by the ~40 s of Node's defaults.
     expect(Date.now() - started).toBeLessThan(10_000);
-    expect((await fetch(`${server.url}/api/`)).status).toBe(200);
+    expect((await api(server.url).get('/api/')).status).toBe(200);
   });
 });
 
@@ -186,11 +187,9 @@ describe('oversized bodies under load', () => {
     try {
       const url = new URL(server.url);
       const logins = Array.from({ length: 10 }, () =>
-        fetch(`${server.url}/api/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ name: 'nobody', password: 'whatever-1' }),
-        }).then((res) => res.status),
+        api(server.url)
+          .post('/api/login', { body: { name: 'nobody', password: 'whatever-1' } })
+          .then((res) => res.status),
       );
       const outcomes = await Promise.all(Array.from({ length: 120 }, (_, i) => oversized(url, i % 2 === 0 ? 'chunked' : 'length')));
       await Promise.all(logins);

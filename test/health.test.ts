@@ -2,11 +2,14 @@
 // of one draining before it stops, and of one whose database does not answer.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ERROR_MESSAGES } from '../generated/contract-facts.js';
 import { healthState, PING_TIMEOUT_MS } from '../server/domains/health/service.js';
 import { HttpError } from '../server/http/http-error.js';
 import { spawnServer } from '../tools/server-process.js';
+import { api } from './support/api.js';
 import { expectSchema } from './support/contract.js';
 import { buildTestApp } from './support/server.js';
+import { registerUser } from './support/users.js';
 
 let app: FastifyInstance | undefined;
 afterEach(async () => {
@@ -17,8 +20,8 @@ afterEach(async () => {
 describe('health over HTTP', () => {
   it('when the instance is healthy, then live and ready answer 200 {"status":"ok"}, uncached, without credentials', async () => {
     app = await buildTestApp();
-    for (const url of ['/api/health/live', '/api/health/ready']) {
-      const answer = await app.inject({ url });
+    for (const url of ['/api/health/live', '/api/health/ready'] as const) {
+      const answer = await api(app).get(url);
       expect(answer.statusCode, url).toBe(200);
       expect(answer.json()).toEqual({ status: 'ok' });
       expectSchema('Health', answer.json());
@@ -30,14 +33,14 @@ describe('health over HTTP', () => {
   it('when the instance drains, then ready answers 503 in the error shape with Retry-After, while live and the API serve on', async () => {
     app = await buildTestApp();
     app.startDraining();
-    const ready = await app.inject({ url: '/api/health/ready' });
+    const ready = await api(app).get('/api/health/ready');
     expect(ready.statusCode).toBe(503);
     expectSchema('Error', ready.json());
-    expect(ready.json()).toMatchObject({ code: 503, message: 'SERVICE_UNAVAILABLE', detail: expect.stringMatching(/draining/) });
+    expect(ready.json()).toMatchObject({ code: 503, message: ERROR_MESSAGES[503], detail: expect.stringMatching(/draining/) });
     expect(ready.headers['retry-after']).toBe('1');
     expect(ready.headers['cache-control']).toBe('no-store');
-    expect((await app.inject({ url: '/api/health/live' })).statusCode).toBe(200);
-    expect((await app.inject({ url: '/api/' })).statusCode).toBe(200);
+    expect((await api(app).get('/api/health/live')).statusCode).toBe(200);
+    expect((await api(app).get('/api/')).statusCode).toBe(200);
   });
 });
 
@@ -85,23 +88,20 @@ describe('readiness against a store', () => {
 describe('draining as a process', () => {
   it('when sent SIGTERM with AZUMA_DRAIN_SECONDS, then ready turns 503 while requests are still served, and a second signal ends the wait', async () => {
     const server = await spawnServer({ AZUMA_DB: ':memory:', AZUMA_DRAIN_SECONDS: '600' });
+    const client = api(server.url);
     try {
-      expect((await fetch(`${server.url}/api/health/ready`)).status).toBe(200);
+      expect((await client.get('/api/health/ready')).status).toBe(200);
       server.child.kill('SIGTERM');
       let ready = 200;
       for (let i = 0; i < 200 && ready === 200; i++) {
-        ready = (await fetch(`${server.url}/api/health/ready`)).status;
+        ready = (await client.get('/api/health/ready')).status;
         if (ready === 200) await new Promise((resolve) => setTimeout(resolve, 25));
       }
       expect(ready).toBe(503);
       // Draining is not closing: everything else is still served, so in-flight clients finish.
-      expect((await fetch(`${server.url}/api/health/live`)).status).toBe(200);
-      const registered = await fetch(`${server.url}/api/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'late-comer', password: 'correct horse' }),
-      });
-      expect(registered.status).toBe(200);
+      expect((await client.get('/api/health/live')).status).toBe(200);
+      // registerUser throws unless register answers 200.
+      await registerUser(server.url, { name: 'late-comer' });
       expect(server.output()).toMatch(/draining: readiness answers 503 from now on/);
       // Were the 600 s still running, this would time out the test.
       expect(await server.stop('SIGTERM')).toBe(0);

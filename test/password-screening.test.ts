@@ -7,13 +7,16 @@ import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadContract } from '../contract/index.js';
+import { ERROR_MESSAGES } from '../generated/contract-facts.js';
 import { openDatabase } from '../server/db/sqlite/open.js';
 import { nameIdentity } from '../server/domains/accounts/name-identity.js';
 import { passwordHasher } from '../server/domains/accounts/passwords.js';
 import { usersRepository } from '../server/domains/accounts/sqlite/users.js';
 import { newObjectId } from '../server/platform/ids.js';
+import { api } from './support/api.js';
 import { responseErrors } from './support/contract.js';
 import { buildTestApp, TEST_SCRYPT } from './support/server.js';
+import { PASSWORD } from './support/users.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-screening-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,15 +27,15 @@ afterEach(async () => {
   app = undefined;
 });
 
-const register = (name: string, password: string) => app!.inject({ method: 'POST', url: '/api/register', payload: { name, password } });
-const login = (name: string, password: string) => app!.inject({ method: 'POST', url: '/api/login', payload: { name, password } });
+const register = (name: string, password: string) => api(app!).post('/api/register', { body: { name, password } });
+const login = (name: string, password: string) => api(app!).post('/api/login', { body: { name, password } });
 
 function expectRefused(res: LightMyRequestResponse, field: string, path = '/api/register', method = 'POST') {
   expect(res.statusCode, res.body).toBe(400);
   expect(responseErrors(method, path, 400, res.json())).toEqual([]);
   expect(res.json()).toEqual({
     code: 400,
-    message: 'BAD_REQUEST',
+    message: ERROR_MESSAGES[400],
     detail: `${field} is too common: it is on a list of the passwords leaks show people use most; choose another`,
   });
 }
@@ -46,7 +49,7 @@ describe('register', () => {
   ])('when the password is %s (%s), then it is 400 and the name stays free', async (password) => {
     app = await buildTestApp();
     expectRefused(await register('alice', password), 'body/password');
-    expect((await register('alice', 'correct horse')).statusCode).toBe(200);
+    expect((await register('alice', PASSWORD)).statusCode).toBe(200);
   });
 
   it.each([
@@ -62,23 +65,23 @@ describe('register', () => {
 
   it('when the name is taken and the password common, then the password is refused first (the name is not looked at)', async () => {
     app = await buildTestApp();
-    expect((await register('alice', 'correct horse')).statusCode).toBe(200);
+    expect((await register('alice', PASSWORD)).statusCode).toBe(200);
     expectRefused(await register('alice', 'password1'), 'body/password');
   });
 });
 
 describe('password change', () => {
   const change = (token: string, currentPassword: string, newPassword: string) =>
-    app!.inject({ method: 'PUT', url: '/api/me/password', headers: { 'azuma-session': token }, payload: { currentPassword, newPassword } });
+    api(app!).put('/api/me/password', { token, body: { currentPassword, newPassword } });
 
   it('when the new password is common, then it is 400, before the current password is checked, and nothing changes', async () => {
     app = await buildTestApp();
-    const { token } = (await register('alice', 'correct horse')).json();
-    expectRefused(await change(token, 'correct horse', 'iloveyou'), 'body/newPassword', '/api/me/password', 'PUT');
+    const { token } = (await register('alice', PASSWORD)).json();
+    expectRefused(await change(token, PASSWORD, 'iloveyou'), 'body/newPassword', '/api/me/password', 'PUT');
     expectRefused(await change(token, 'not the current one', 'Sunshine'), 'body/newPassword', '/api/me/password', 'PUT');
-    expect((await app.inject({ url: '/api/me', headers: { 'azuma-session': token } })).statusCode).toBe(200);
-    expect((await login('alice', 'correct horse')).statusCode).toBe(200);
-    expect((await change(token, 'correct horse', 'a new passphrase')).statusCode).toBe(200);
+    expect((await api(app).get('/api/me', { token })).statusCode).toBe(200);
+    expect((await login('alice', PASSWORD)).statusCode).toBe(200);
+    expect((await change(token, PASSWORD, 'a new passphrase')).statusCode).toBe(200);
   });
 });
 

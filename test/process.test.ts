@@ -7,11 +7,11 @@ import { ConfigError, loadConfig } from '../server/config.js';
 import { redactLocation } from '../server/db/location.js';
 import { freePort } from '../tools/free-port.js';
 import { runServerUntilExit, spawnServer } from '../tools/server-process.js';
+import { api } from './support/api.js';
+import { loginUser, PASSWORD, registerUser } from './support/users.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-process-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const json = { 'content-type': 'application/json' };
 
 describe('the server process', () => {
   it('when started on a fresh path, then it creates the database, serves, stops on SIGTERM and keeps accounts across restarts', async () => {
@@ -20,26 +20,16 @@ describe('the server process', () => {
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(existsSync(db)).toBe(true);
 
-    const registered = await fetch(`${first.url}/api/register`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ name: 'Operator', password: 'correct horse' }),
-    });
-    expect(registered.status).toBe(200);
-    const { token } = (await registered.json()) as { token: string };
+    const { token } = await registerUser(first.url, { name: 'Operator' });
     expect(await first.stop('SIGTERM')).toBe(0);
     expect(first.output()).not.toContain(token);
 
     const second = await spawnServer({ AZUMA_DB: db });
     try {
-      const me = await fetch(`${second.url}/api/me`, { headers: { 'Azuma-Session': token } });
+      const me = await api(second.url).get('/api/me', { token });
       expect(await me.json()).toMatchObject({ name: 'Operator' });
-      const login = await fetch(`${second.url}/api/login`, {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify({ name: 'operator', password: 'correct horse' }),
-      });
-      expect(login.status).toBe(200);
+      // loginUser throws unless login answers 200.
+      await loginUser(second.url, { name: 'operator' });
     } finally {
       expect(await second.stop('SIGINT')).toBe(0);
     }
@@ -48,11 +38,7 @@ describe('the server process', () => {
   it('when a request is in flight at SIGTERM, then it completes before the process exits 0', async () => {
     const server = await spawnServer({ AZUMA_DB: join(dir, 'drain.sqlite') });
     // Registration spends ~0.2 s in scrypt at the production cost: long enough to be in flight.
-    const pending = fetch(`${server.url}/api/register`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ name: 'inflight', password: 'correct horse' }),
-    });
+    const pending = api(server.url).post('/api/register', { body: { name: 'inflight', password: PASSWORD } });
     await new Promise((resolve) => setTimeout(resolve, 50));
     const exit = server.stop('SIGTERM');
     const res = await pending;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresCluster, startPostgres } from '../tools/postgres-cluster.js';
 import { type RedisServer, startRedis } from '../tools/redis-server.js';
 import { type ServerProcess, spawnServer } from '../tools/server-process.js';
+import { type Method, type PathOf, type RequestBody, SESSION_HEADER_KEY } from './support/api.js';
 import { servicesEnabled } from './support/services.js';
 
 /** Auth requests per client address per minute, counted once across the three. */
@@ -19,20 +20,27 @@ interface Answer {
 }
 
 /**
- * One request. `from` is the loopback address it comes from: the rate limit counts per client
- * address, so each test speaks from its own and none spends another's budget.
+ * One request, typed as test/support/api.ts types them. `from` is the loopback address it comes
+ * from (which fetch cannot choose): the rate limit counts per client address, so each test speaks
+ * from its own and none spends another's budget.
  */
-function call(base: string, method: string, path: string, options: { body?: unknown; token?: string; from: string }): Promise<Answer> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+function call<M extends Method, P extends PathOf<M>>(
+  base: string,
+  method: M,
+  path: P,
+  options: { body?: RequestBody<P, M>; uncheckedBody?: unknown; token?: string; from: string },
+): Promise<Answer> {
+  const sent = 'uncheckedBody' in options ? options.uncheckedBody : options.body;
+  const payload = sent === undefined ? undefined : JSON.stringify(sent);
   return new Promise((resolve, reject) => {
     const req = request(
       `${base}${path}`,
       {
-        method,
+        method: method.toUpperCase(),
         localAddress: options.from,
         headers: {
           ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(options.token === undefined ? {} : { 'azuma-session': options.token }),
+          ...(options.token === undefined ? {} : { [SESSION_HEADER_KEY]: options.token }),
         },
       },
       (res) => {
@@ -81,11 +89,11 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
   it('when an account registers on one instance, then it logs in on another and reads itself on a third', async () => {
     const from = '127.0.0.2';
     const [a, b, c] = servers.map((server) => server.url) as [string, string, string];
-    const registered = await call(a, 'POST', '/api/register', { body: { name: 'roamer', password: PASSWORD }, from });
+    const registered = await call(a, 'post', '/api/register', { body: { name: 'roamer', password: PASSWORD }, from });
     expect(registered.status).toBe(200);
-    const login = await call(b, 'POST', '/api/login', { body: { name: 'roamer', password: PASSWORD }, from });
+    const login = await call(b, 'post', '/api/login', { body: { name: 'roamer', password: PASSWORD }, from });
     expect(login.status).toBe(200);
-    const me = await call(c, 'GET', '/api/me', { token: login.body.token as string, from });
+    const me = await call(c, 'get', '/api/me', { token: login.body.token as string, from });
     expect(me.status).toBe(200);
     expect(me.body).toMatchObject({ name: 'roamer', _id: registered.body.userid });
   });
@@ -94,7 +102,7 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
     const from = '127.0.0.3';
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        call(roundRobin(), 'POST', '/api/register', { body: { name: i % 2 ? 'Contested' : 'contested', password: PASSWORD }, from }),
+        call(roundRobin(), 'post', '/api/register', { body: { name: i % 2 ? 'Contested' : 'contested', password: PASSWORD }, from }),
       ),
     );
     const statuses = answers.map((answer) => answer.status);
@@ -104,18 +112,18 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
 
   it('when one token is refreshed 50 times at once across the instances, then they all hand out one successor', async () => {
     const from = '127.0.0.4';
-    const login = await call(roundRobin(), 'POST', '/api/register', { body: { name: 'refresher', password: PASSWORD }, from });
+    const login = await call(roundRobin(), 'post', '/api/register', { body: { name: 'refresher', password: PASSWORD }, from });
     const token = login.body.token as string;
-    const answers = await Promise.all(Array.from({ length: 50 }, () => call(roundRobin(), 'GET', '/api/me', { token, from })));
+    const answers = await Promise.all(Array.from({ length: 50 }, () => call(roundRobin(), 'get', '/api/me', { token, from })));
     expect(answers.map((answer) => answer.status)).toEqual(Array(50).fill(200));
-    const successors = new Set(answers.map((answer) => answer.headers['azuma-session']));
+    const successors = new Set(answers.map((answer) => answer.headers[SESSION_HEADER_KEY]));
     expect(successors.size).toBe(1);
     const [successor] = successors as Set<string>;
     expect(successor).toMatch(/./);
     expect(successor).not.toBe(token);
     // One session, whichever instance lists it, and the successor opens it everywhere.
     for (const server of servers) {
-      const listed = await call(server.url, 'GET', '/api/me/sessions', { token: successor, from });
+      const listed = await call(server.url, 'get', '/api/me/sessions', { token: successor, from });
       expect(listed.status).toBe(200);
       expect(listed.body.sessions).toHaveLength(1);
     }
@@ -123,18 +131,18 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
 
   it('when a logout on one instance races refreshes on the others, then the whole chain ends', async () => {
     const from = '127.0.0.5';
-    const login = await call(roundRobin(), 'POST', '/api/register', { body: { name: 'leaver', password: PASSWORD }, from });
+    const login = await call(roundRobin(), 'post', '/api/register', { body: { name: 'leaver', password: PASSWORD }, from });
     const token = login.body.token as string;
     const [a, b, c] = servers.map((server) => server.url) as [string, string, string];
     const racing = await Promise.all([
-      call(b, 'GET', '/api/me', { token, from }),
-      call(a, 'POST', '/api/logout', { token, from }),
-      call(c, 'GET', '/api/me', { token, from }),
+      call(b, 'get', '/api/me', { token, from }),
+      call(a, 'post', '/api/logout', { token, from }),
+      call(c, 'get', '/api/me', { token, from }),
     ]);
     expect(racing[1].status).toBe(204);
-    const handedOut = racing.map((answer) => answer.headers['azuma-session']).filter((t): t is string => typeof t === 'string');
+    const handedOut = racing.map((answer) => answer.headers[SESSION_HEADER_KEY]).filter((t): t is string => typeof t === 'string');
     for (const server of servers) {
-      for (const t of [token, ...handedOut]) expect((await call(server.url, 'GET', '/api/me', { token: t, from })).status).toBe(401);
+      for (const t of [token, ...handedOut]) expect((await call(server.url, 'get', '/api/me', { token: t, from })).status).toBe(401);
     }
   }, 60_000);
 
@@ -142,7 +150,7 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
     const from = '127.0.0.6';
     // Empty bodies: each answers 400 at once, with no hashing, and is counted all the same.
     const answers = [];
-    for (let i = 0; i < RATE_LIMIT + 6; i++) answers.push(await call(roundRobin(), 'POST', '/api/login', { body: {}, from }));
+    for (let i = 0; i < RATE_LIMIT + 6; i++) answers.push(await call(roundRobin(), 'post', '/api/login', { uncheckedBody: {}, from }));
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.slice(0, RATE_LIMIT)).toEqual(Array(RATE_LIMIT).fill(400));
     expect(statuses.slice(RATE_LIMIT)).toEqual(Array(6).fill(429));
@@ -151,7 +159,7 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
 
   it('when PostgreSQL restarts under load, then the instances answer 503 while it is down and serve again by themselves', async () => {
     const from = '127.0.0.7';
-    const login = await call(roundRobin(), 'POST', '/api/register', { body: { name: 'patient', password: PASSWORD }, from });
+    const login = await call(roundRobin(), 'post', '/api/register', { body: { name: 'patient', password: PASSWORD }, from });
     const token = login.body.token as string;
     // Load all along: four clients reading /api/me in turn from every instance, each answer timed.
     const seen: { status: number; started: number; ms: number }[] = [];
@@ -159,7 +167,7 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
     const client = async () => {
       while (loading) {
         const started = Date.now();
-        const answer = await call(roundRobin(), 'GET', '/api/me', { token, from });
+        const answer = await call(roundRobin(), 'get', '/api/me', { token, from });
         seen.push({ status: answer.status, started, ms: Date.now() - started });
         if (answer.status === 503) expect(answer.body).toMatchObject({ code: 503 });
       }
@@ -169,8 +177,8 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
     await postgres.stopServer();
     const during = await Promise.all(
       servers.flatMap((server) => [
-        call(server.url, 'GET', '/api/me', { token, from }),
-        call(server.url, 'GET', '/api/health/ready', { from }),
+        call(server.url, 'get', '/api/me', { token, from }),
+        call(server.url, 'get', '/api/health/ready', { from }),
       ]),
     );
     for (const answer of during) {
@@ -179,18 +187,18 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
       expect(answer.headers['retry-after']).toMatch(/^\d+$/);
     }
     // Liveness is about the process, not its database: nobody should restart these.
-    for (const server of servers) expect((await call(server.url, 'GET', '/api/health/live', { from })).status).toBe(200);
+    for (const server of servers) expect((await call(server.url, 'get', '/api/health/live', { from })).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await postgres.startServer();
     const deadline = Date.now() + 30_000;
     for (const server of servers) {
       let status = 0;
       while (status !== 200 && Date.now() < deadline) {
-        status = (await call(server.url, 'GET', '/api/me', { token, from })).status;
+        status = (await call(server.url, 'get', '/api/me', { token, from })).status;
         if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
       }
       expect(status, `${server.url} did not recover`).toBe(200);
-      expect((await call(server.url, 'GET', '/api/health/ready', { from })).status).toBe(200);
+      expect((await call(server.url, 'get', '/api/health/ready', { from })).status).toBe(200);
     }
     const recovered = Date.now();
     // Until the clients have sent again: one may still be waiting out a request sent while
@@ -219,7 +227,7 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
     const acknowledged: string[] = [];
     const burst = Array.from({ length: 40 }, (_, i) => `survivor${i}`).map(async (name, i) => {
       try {
-        const answer = await call(servers[i % servers.length]!.url, 'POST', '/api/register', { body: { name, password: PASSWORD }, from });
+        const answer = await call(servers[i % servers.length]!.url, 'post', '/api/register', { body: { name, password: PASSWORD }, from });
         if (answer.status === 200) acknowledged.push(name);
       } catch {
         // cut off by the kill: not acknowledged, so no promise was made
@@ -230,12 +238,12 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
     servers = survivors;
     await Promise.all(burst);
     for (const [i, name] of acknowledged.entries()) {
-      const login = await call(survivors[i % survivors.length]!.url, 'POST', '/api/login', {
+      const login = await call(survivors[i % survivors.length]!.url, 'post', '/api/login', {
         body: { name, password: PASSWORD },
         from: '127.0.0.9',
       });
       expect(login.status, `${name} was acknowledged but cannot log in`).toBe(200);
     }
-    for (const server of survivors) expect((await call(server.url, 'GET', '/api/health/ready', { from })).status).toBe(200);
+    for (const server of survivors) expect((await call(server.url, 'get', '/api/health/ready', { from })).status).toBe(200);
   }, 90_000);
 });

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { type RedisServer, startRedis } from '../tools/redis-server.js';
+import { api } from './support/api.js';
 import { expectSchema } from './support/contract.js';
 import { buildTestApp } from './support/server.js';
 import { servicesEnabled } from './support/services.js';
@@ -17,7 +18,7 @@ afterEach(async () => {
 });
 
 const login = (app: FastifyInstance, remoteAddress: string) =>
-  app.inject({ method: 'POST', url: '/api/login', payload: { name: 'nobody', password: 'whatever' }, remoteAddress });
+  api(app).post('/api/login', { body: { name: 'nobody', password: 'whatever' }, remoteAddress });
 
 /** Two instances, each with its own database, as behind a load balancer. */
 async function twoInstances(redisUrl: string | undefined) {

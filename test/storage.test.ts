@@ -6,8 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ERROR_MESSAGES } from '../generated/contract-facts.js';
 import { domainMigrations } from '../server/domains/storage.js';
+import { api } from './support/api.js';
 import { buildTestApp, manualClock } from './support/server.js';
+import { loginUser, registerUser } from './support/users.js';
 
 /** Each domain at its newest version, as schema_versions holds it once migrated. */
 const newest = () =>
@@ -28,8 +31,7 @@ describe('storage', () => {
     // Production scrypt cost: the stored string must show the OWASP parameters.
     const app = await buildTestApp({ dbLocation }, { scrypt: undefined });
     const password = 'a very secret passphrase';
-    const res = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'Stored', password } });
-    const { token } = res.json() as { token: string };
+    const { token } = await registerUser(app, { name: 'Stored', password });
     await app.close();
 
     const db = new Database(dbLocation, { readonly: true });
@@ -51,13 +53,13 @@ describe('storage', () => {
     const dbLocation = join(dir, 'reopen.sqlite');
     const first = await buildTestApp({ dbLocation });
     for (const name of ['one', 'two', 'three']) {
-      await first.inject({ method: 'POST', url: '/api/register', payload: { name, password: 'correct horse' } });
+      await registerUser(first, { name });
     }
     await first.close();
     const second = await buildTestApp({ dbLocation });
     for (const name of ['one', 'two', 'three']) {
-      const res = await second.inject({ method: 'POST', url: '/api/login', payload: { name, password: 'correct horse' } });
-      expect(res.statusCode).toBe(200);
+      // loginUser throws unless login answers 200.
+      await loginUser(second, { name });
     }
     await second.close();
   });
@@ -93,16 +95,14 @@ describe('password hashing under load', () => {
   it('when the hashing queue is full, then further logins get 503 with Retry-After instead of waiting', async () => {
     const app = await buildTestApp({ hashConcurrency: 1, hashQueueLimit: 1 }, { scrypt: undefined });
     const attempts = await Promise.all(
-      Array.from({ length: 6 }, (_, i) =>
-        app.inject({ method: 'POST', url: '/api/login', payload: { name: `nobody${i}`, password: 'whatever' } }),
-      ),
+      Array.from({ length: 6 }, (_, i) => api(app).post('/api/login', { body: { name: `nobody${i}`, password: 'whatever' } })),
     );
     const statuses = attempts.map((r) => r.statusCode).sort();
     // One hashing, one queued; the other four are refused at once.
     expect(statuses).toEqual([401, 401, 503, 503, 503, 503]);
     const busy = attempts.find((r) => r.statusCode === 503)!;
     expect(busy.headers['retry-after']).toBe('1');
-    expect(busy.json()).toMatchObject({ code: 503, message: 'SERVICE_UNAVAILABLE' });
+    expect(busy.json()).toMatchObject({ code: 503, message: ERROR_MESSAGES[503] });
     await app.close();
   });
 });
@@ -125,13 +125,13 @@ describe('upgrading from contract 1.0', () => {
     try {
       for (const account of fixture.accounts) {
         for (const token of account.tokens) {
-          const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': token } });
+          const me = await api(app).get('/api/me', { token });
           expect(me.json()).toMatchObject({ _id: { $oid: account.id }, name: account.name });
         }
-        const list = await app.inject({ url: '/api/me/sessions', headers: { 'azuma-session': account.tokens[0]! } });
+        const list = await api(app).get('/api/me/sessions', { token: account.tokens[0]! });
         expect(list.json().sessions).toHaveLength(account.tokens.length);
-        const login = await app.inject({ method: 'POST', url: '/api/login', payload: { name: account.name, password: account.password } });
-        expect(login.json()).toMatchObject({ userid: { $oid: account.id } });
+        const { session } = await loginUser(app, account);
+        expect(session).toMatchObject({ userid: { $oid: account.id } });
       }
     } finally {
       await app.close();

@@ -2,7 +2,9 @@
 // both auth modes, and token rotation, as a real Chromium enforces them.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_MESSAGES, SESSION_COOKIE } from '../../generated/contract-facts.js';
 import { browserTestsEnabled, launchChromium } from '../../tools/chromium.js';
+import { api as typedApi } from '../support/api.js';
 import { type RunningServer, startServer } from '../support/server.js';
 import { type AppOrigin, type AppWindow, serveAppOrigin } from './app-origin.js';
 
@@ -48,7 +50,7 @@ describe.runIf(browserTestsEnabled())('the typed client in a page on another ori
 
   async function sessionCookie(page: Page): Promise<string | undefined> {
     const cookies = await page.context().cookies(api.url);
-    return cookies.find((cookie) => cookie.name === 'azuma_session')?.value;
+    return cookies.find((cookie) => cookie.name === SESSION_COOKIE)?.value;
   }
 
   it('when the app uses header auth, then it signs in through CORS and follows every rotation', async () => {
@@ -73,7 +75,7 @@ describe.runIf(browserTestsEnabled())('the typed client in a page on another ori
     expect(seen.tokens[0]).toBe(seen.issued);
     // Each answer carried a successor in the exposed Azuma-Session header, and the client took it.
     expect(new Set(seen.tokens).size).toBe(3);
-    const latest = await fetch(`${api.url}/api/me`, { headers: { 'Azuma-Session': seen.tokens[2]! } });
+    const latest = await typedApi(api.url).get('/api/me', { token: seen.tokens[2]! });
     expect(latest.status).toBe(200);
   });
 
@@ -90,7 +92,7 @@ describe.runIf(browserTestsEnabled())('the typed client in a page on another ori
     );
     // HttpOnly: the token lives in the browser's cookie jar, out of reach of the app's scripts.
     expect(script.token).toBeUndefined();
-    expect(script.cookie).not.toContain('azuma_session');
+    expect(script.cookie).not.toContain(SESSION_COOKIE);
 
     const cookies = [await sessionCookie(page)];
     for (let i = 0; i < 2; i++) {
@@ -124,7 +126,7 @@ describe.runIf(browserTestsEnabled())('the typed client in a page on another ori
       },
       { baseUrl: api.url, names: [newName('cookie'), newName('header')], password },
     );
-    expect(outcome.cookie).toBe('UNAUTHORIZED');
+    expect(outcome.cookie).toBe(ERROR_MESSAGES[401]);
     expect(outcome.header).toMatch(/^web_header_/);
   });
 

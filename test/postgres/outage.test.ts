@@ -2,11 +2,14 @@
 // shared one would pull it from under every other test): requests answer 503 in the error shape,
 // quickly and without crashing, and full service returns with the database, the server untouched.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_MESSAGES } from '../../generated/contract-facts.js';
 import { postgresStore } from '../../server/db/postgres/store.js';
 import { StoreUnavailableError } from '../../server/db/store.js';
 import { type PostgresCluster, startPostgres } from '../../tools/postgres-cluster.js';
 import { type ServerProcess, spawnServer } from '../../tools/server-process.js';
+import { api } from '../support/api.js';
 import { responseErrors, responseHeaderErrors } from '../support/contract.js';
+import { PASSWORD, registerUser } from '../support/users.js';
 
 let cluster: PostgresCluster;
 beforeAll(async () => {
@@ -76,37 +79,24 @@ describe('while PostgreSQL is down', () => {
     try {
       // The real entry point, as `AZUMA_DB=postgres://… npm start` runs it.
       server = await spawnServer({ AZUMA_DB: await cluster.createDatabase('served') });
-      const url = server.url;
-      const registered = await fetch(`${url}/api/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'survivor', password: 'correct horse' }),
-      });
-      expect(registered.status).toBe(200);
-      const { token } = (await registered.json()) as { token: string };
-      const me = () => fetch(`${url}/api/me`, { headers: { 'Azuma-Session': token } });
+      const client = api(server.url);
+      const { token } = await registerUser(server.url, { name: 'survivor' });
+      const me = () => client.get('/api/me', { token });
       expect((await me()).status).toBe(200);
 
       await cluster.stopServer();
-      for (const answer of [
-        await me(),
-        await fetch(`${url}/api/login`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ name: 'survivor', password: 'correct horse' }),
-        }),
-      ]) {
+      for (const answer of [await me(), await client.post('/api/login', { body: { name: 'survivor', password: PASSWORD } })]) {
         const path = new URL(answer.url).pathname;
         const method = path === '/api/me' ? 'GET' : 'POST';
         expect(answer.status).toBe(503);
         const body = await answer.json();
-        expect(body).toMatchObject({ code: 503, message: 'SERVICE_UNAVAILABLE' });
+        expect(body).toMatchObject({ code: 503, message: ERROR_MESSAGES[503] });
         expect(responseErrors(method, path, 503, body)).toEqual([]);
         expect(responseHeaderErrors(method, path, 503, Object.fromEntries(answer.headers))).toEqual([]);
         expect(Number(answer.headers.get('retry-after'))).toBeGreaterThan(0);
       }
       // The version needs no database: still served.
-      expect((await fetch(`${url}/api/`)).status).toBe(200);
+      expect((await client.get('/api/')).status).toBe(200);
 
       await cluster.startServer();
       const again = await me();

@@ -1,6 +1,6 @@
-// Vitest's global setup: builds every package once, before any suite runs, so the suites that use
-// what the packages ship (the installed-products test, the bin checks) never race a build that
-// empties dist/ under them.
+// The global setup of the tests of test/packages/ (vitest.config.ts): builds every package once,
+// before any test runs, so the tests that use what the packages ship (dist/, bins, tarballs) never
+// race a build that empties dist/ under them.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

@@ -1,7 +1,11 @@
 // Checks bodies and headers against openapi.yaml's own schemas: Fastify's serializer shapes
 // responses but does not validate them, so tests must. The conformance suite's loader compiles
 // the contract; the tests use the same one.
+import type { LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
 import { compileContract } from '../../conformance/contract.js';
+import { ERROR_MESSAGES } from '../../generated/contract-facts.js';
+import type { components } from '../../generated/openapi.js';
 
 const contract = compileContract();
 
@@ -14,6 +18,19 @@ export function schemaErrors(name: string, value: unknown): string {
 export function expectSchema(name: string, value: unknown): void {
   const errors = schemaErrors(name, value);
   if (errors) throw new Error(`does not match ${name}: ${errors}\n${JSON.stringify(value)}`);
+}
+
+/** A status whose error message the contract pins. */
+export type ErrorStatus = keyof typeof ERROR_MESSAGES extends infer K ? (K extends `${infer N extends number}` ? N : never) : never;
+
+/** Fails unless `res` is the contract's error answer for `status`: JSON in the Error shape, with the message it pins. Answers the body. */
+export function expectError(res: LightMyRequestResponse, status: ErrorStatus): components['schemas']['Error'] {
+  expect(res.statusCode, res.body).toBe(status);
+  expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+  const body = res.json() as components['schemas']['Error'];
+  expectSchema('Error', body);
+  expect(body).toMatchObject({ code: status, message: ERROR_MESSAGES[status] });
+  return body;
 }
 
 /** Why a response body is not what the contract documents for that operation and status; empty when it is. */

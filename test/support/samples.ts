@@ -15,6 +15,8 @@ import { loadConfig } from '../../server/config.js';
 import { demoOptions } from '../../server/demo.js';
 import { launchChromium } from '../../tools/chromium.js';
 import { bundleForBrowser } from '../browser/app-origin.js';
+import { api } from './api.js';
+import { loginUser } from './users.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -89,14 +91,10 @@ export function sampleRunner(): SampleRunner {
 
 // ---- curl ----------------------------------------------------------------------------------
 
-const json = { 'content-type': 'application/json' };
-
 async function login(server: DemoServer): Promise<string> {
   const account = server.accounts[0];
   if (!account) throw new Error('the demo server has no example account to sign in with');
-  const response = await fetch(`${server.url}/api/login`, { method: 'POST', headers: json, body: JSON.stringify(account) });
-  if (response.status !== 200) throw new Error(`login as ${account.name} answered ${response.status}`);
-  return ((await response.json()) as { token: string }).token;
+  return (await loginUser(server.url, account)).token;
 }
 
 /** A `curl` first on PATH: the real one, failing on HTTP errors, with the samples' origin sent to the server. */
@@ -123,7 +121,7 @@ async function curlShim(dir: string, server: DemoServer): Promise<string> {
 async function curlPrerequisites(dir: string, server: DemoServer, bin: string): Promise<Record<string, string>> {
   await login(server);
   const token = await login(server);
-  const listed = await fetch(`${server.url}/api/me/sessions`, { headers: { 'Azuma-Session': token } });
+  const listed = await api(server.url).get('/api/me/sessions', { token });
   const { sessions } = (await listed.json()) as { sessions: { id: string; current: boolean }[] };
   const sessionId = sessions.find((session) => !session.current)?.id;
   if (!sessionId) throw new Error('no second session of the example account to offer as $SESSION_ID');

@@ -6,22 +6,24 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../server/config.js';
-import { responseErrors } from './support/contract.js';
-import { buildTestApp, manualClock, startServer, TEST_BACKEND } from './support/server.js';
+import { loadContract } from '../../contract/index.js';
+import type { Config } from '../../server/config.js';
+import { api, cookieToken, SESSION_HEADER_KEY, type Sent } from '../support/api.js';
+import { responseErrors } from '../support/contract.js';
+import { buildTestApp, manualClock, startServer, TEST_BACKEND } from '../support/server.js';
+import { PASSWORD as password, registerUser } from '../support/users.js';
+
+const { cookie: COOKIE } = loadContract().session;
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
-const password = 'correct horse';
 const dir = mkdtempSync(join(tmpdir(), 'azuma-sessions-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let app: FastifyInstance;
 afterEach(() => app?.close());
 
-type Auth = { header: string } | { cookie: string };
-const credentials = (auth: Auth) =>
-  'header' in auth ? { headers: { 'azuma-session': auth.header } } : { cookies: { azuma_session: auth.cookie } };
+type Auth = { token: string } | { cookie: string };
 
 /** An app whose sessions last an hour, so every authenticated request is inside the refresh window. */
 async function setup(config: Partial<Config> = {}) {
@@ -30,30 +32,18 @@ async function setup(config: Partial<Config> = {}) {
   return clock;
 }
 
-async function register(name: string, userAgent?: string) {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/register',
-    payload: { name, password },
-    headers: userAgent ? { 'user-agent': userAgent } : {},
-  });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().token as string;
-}
+const agent = (userAgent?: string): Sent => (userAgent ? { headers: { 'user-agent': userAgent } } : {});
+
+const register = async (name: string, userAgent?: string) => (await registerUser(app, { name, ...agent(userAgent) })).token;
 
 async function login(name: string, userAgent?: string, pw = password) {
-  const res = await app.inject({
-    method: 'POST',
-    url: '/api/login',
-    payload: { name, password: pw },
-    headers: userAgent ? { 'user-agent': userAgent } : {},
-  });
+  const res = await api(app).post('/api/login', { body: { name, password: pw }, ...agent(userAgent) });
   return { res, token: res.statusCode === 200 ? (res.json().token as string) : undefined };
 }
 
-const me = (auth: Auth) => app.inject({ url: '/api/me', ...credentials(auth) });
-const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, auth: Auth, payload?: object) =>
-  app.inject({ method, url, ...credentials(auth), ...(payload ? { payload } : {}) });
+const me = (auth: Auth) => api(app).get('/api/me', auth);
+const sessionsOf = (auth: Auth) => api(app).get('/api/me/sessions', auth);
+const endSession = (id: string, auth: Auth) => api(app).delete('/api/me/sessions/{id}', { params: { id }, ...auth });
 
 /** Fails unless the answer is what the contract documents for that operation and status. */
 function expectDocumented(res: LightMyRequestResponse, method: string, path: string, status: number) {
@@ -66,16 +56,16 @@ describe('logout', () => {
     const clock = await setup();
     const token = await register('leaver');
     clock.advance(1000);
-    const rotated = await me({ header: token });
-    const successor = rotated.headers['azuma-session'] as string;
+    const rotated = await me({ token });
+    const successor = rotated.headers[SESSION_HEADER_KEY] as string;
     expect(successor).toMatch(/^[A-Za-z0-9]{64}$/);
 
-    const out = await call('POST', '/api/logout', { header: token });
+    const out = await api(app).post('/api/logout', { token });
     expectDocumented(out, 'POST', '/api/logout', 204);
-    expect(out.headers['azuma-session']).toBeUndefined();
+    expect(out.headers[SESSION_HEADER_KEY]).toBeUndefined();
     expect(out.headers['set-cookie']).toBeUndefined();
     for (const dead of [token, successor]) {
-      expect((await me({ header: dead })).statusCode).toBe(401);
+      expect((await me({ token: dead })).statusCode).toBe(401);
       expect((await me({ cookie: dead })).statusCode).toBe(401);
     }
   });
@@ -84,36 +74,30 @@ describe('logout', () => {
     const clock = await setup();
     const token = await register('cookie-leaver');
     clock.advance(1000);
-    const successor = /^azuma_session=(\w+);/.exec(String((await me({ cookie: token })).headers['set-cookie']))![1]!;
+    const successor = cookieToken((await me({ cookie: token })).headers['set-cookie'])!;
 
-    const out = await call('POST', '/api/logout', { cookie: successor });
+    const out = await api(app).post('/api/logout', { cookie: successor });
     expectDocumented(out, 'POST', '/api/logout', 204);
-    expect(out.headers['set-cookie']).toBe('azuma_session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax');
+    expect(out.headers['set-cookie']).toBe(`${COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`);
     expect(responseErrors('POST', '/api/logout', 204, undefined)).toEqual([]);
     for (const dead of [token, successor]) expect((await me({ cookie: dead })).statusCode).toBe(401);
-    expect((await call('POST', '/api/logout', { cookie: successor })).statusCode).toBe(401);
+    expect((await api(app).post('/api/logout', { cookie: successor })).statusCode).toBe(401);
   });
 
   it('when a logout races concurrent refreshes of the same token over real sockets, then no token of the chain survives', async () => {
     const server = await startServer({ sessionTtlSeconds: HOUR });
     try {
-      const send = (path: string, token: string, method = 'GET') =>
-        fetch(`${server.url}${path}`, { method, headers: { 'Azuma-Session': token } });
-      const register = await fetch(`${server.url}/api/register`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'racer', password }),
-      });
-      const { token } = (await register.json()) as { token: string };
+      const client = api(server.url);
+      const { token } = await registerUser(server.url, { name: 'racer' });
       await new Promise((resolve) => setTimeout(resolve, 5));
       const answers = await Promise.all([
-        ...Array.from({ length: 10 }, () => send('/api/me', token)),
-        send('/api/logout', token, 'POST'),
-        ...Array.from({ length: 10 }, () => send('/api/me', token)),
+        ...Array.from({ length: 10 }, () => client.get('/api/me', { token })),
+        client.post('/api/logout', { token }),
+        ...Array.from({ length: 10 }, () => client.get('/api/me', { token })),
       ]);
       expect(answers.map((r) => r.status)).toContain(204);
-      const seen = new Set([token, ...answers.map((r) => r.headers.get('azuma-session')).filter((t): t is string => t !== null)]);
-      for (const t of seen) expect((await send('/api/me', t)).status).toBe(401);
+      const seen = new Set([token, ...answers.map((r) => r.headers.get(SESSION_HEADER_KEY)).filter((t): t is string => t !== null)]);
+      for (const t of seen) expect((await client.get('/api/me', { token: t })).status).toBe(401);
     } finally {
       await server.close();
     }
@@ -130,9 +114,9 @@ describe('bounded storage', () => {
       let token = await register('hopper');
       for (let hop = 0; hop < 1000; hop++) {
         clock.advance(1000);
-        const res = await me({ header: token });
+        const res = await me({ token });
         expect(res.statusCode).toBe(200);
-        token = res.headers['azuma-session'] as string;
+        token = res.headers[SESSION_HEADER_KEY] as string;
       }
       const db = new Database(dbLocation, { readonly: true });
       try {
@@ -151,8 +135,8 @@ describe('bounded storage', () => {
       clock.advance(1000);
       tokens.push((await login('collector')).token!);
     }
-    expect((await me({ header: tokens[0]! })).statusCode).toBe(401);
-    for (const live of tokens.slice(1)) expect((await me({ header: live })).statusCode).toBe(200);
+    expect((await me({ token: tokens[0]! })).statusCode).toBe(401);
+    for (const live of tokens.slice(1)) expect((await me({ token: live })).statusCode).toBe(200);
   });
 });
 
@@ -164,18 +148,18 @@ describe('the absolute lifetime', () => {
     let latest = 0;
     for (let hour = 1; hour < 3 * 24; hour++) {
       clock.advance(HOUR * 1000);
-      const res = await me({ header: token });
+      const res = await me({ token });
       expect(res.statusCode, `hour ${hour}`).toBe(200);
-      const successor = res.headers['azuma-session'] as string | undefined;
+      const successor = res.headers[SESSION_HEADER_KEY] as string | undefined;
       if (successor) token = successor;
-      const listed = (await call('GET', '/api/me/sessions', { header: token })).json().sessions[0];
+      const listed = (await sessionsOf({ token })).json().sessions[0];
       latest = Date.parse(listed.expiration);
       expect(latest).toBeLessThanOrEqual(begun + 3 * DAY * 1000);
       expect(Date.parse(listed.absoluteExpiration)).toBe(begun + 3 * DAY * 1000);
     }
     expect(latest).toBe(begun + 3 * DAY * 1000);
     clock.advance(HOUR * 1000);
-    expect((await me({ header: token })).statusCode).toBe(401);
+    expect((await me({ token })).statusCode).toBe(401);
     // A new login begins a new session with a new absolute end.
     expect((await login('mortal')).res.statusCode).toBe(200);
   });
@@ -188,7 +172,7 @@ describe('the session list', () => {
     clock.advance(90_000);
     const second = (await login('lister', 'curl/8.5.0')).token!;
     clock.advance(30_500);
-    const res = await call('GET', '/api/me/sessions', { header: first });
+    const res = await sessionsOf({ token: first });
     expectDocumented(res, 'GET', '/api/me/sessions', 200);
     const { sessions } = res.json() as { sessions: Array<Record<string, unknown>> };
     expect(sessions.map((s) => [s.userAgent, s.current])).toEqual([
@@ -197,7 +181,7 @@ describe('the session list', () => {
     ]);
     expect(sessions[1]!.lastUsed).toBe(new Date(clock.now() - (clock.now() % 60_000)).toISOString());
     const text = res.body;
-    for (const token of [first, second, res.headers['azuma-session'] as string]) expect(text).not.toContain(token);
+    for (const token of [first, second, res.headers[SESSION_HEADER_KEY] as string]) expect(text).not.toContain(token);
   });
 
   it('when a session is ended by id, then its tokens are refused; an id of another user is 404 like an unknown one', async () => {
@@ -206,19 +190,19 @@ describe('the session list', () => {
     const other = (await login('owner')).token!;
     const stranger = await register('stranger');
     type Listed = { id: string; current: boolean };
-    const otherId = (await call('GET', '/api/me/sessions', { header: mine })).json().sessions.find((s: Listed) => !s.current).id;
-    const strangersId = (await call('GET', '/api/me/sessions', { header: stranger })).json().sessions[0].id;
+    const otherId = (await sessionsOf({ token: mine })).json().sessions.find((s: Listed) => !s.current).id;
+    const strangersId = (await sessionsOf({ token: stranger })).json().sessions[0].id;
 
-    const foreign = await call('DELETE', `/api/me/sessions/${strangersId}`, { header: mine });
-    const unknown = await call('DELETE', '/api/me/sessions/0123456789abcdef01234567', { header: mine });
+    const foreign = await endSession(strangersId, { token: mine });
+    const unknown = await endSession('0123456789abcdef01234567', { token: mine });
     expectDocumented(foreign, 'DELETE', '/api/me/sessions/{id}', 404);
     expect(foreign.body).toBe(unknown.body);
-    expect((await me({ header: stranger })).statusCode).toBe(200);
-    expect((await call('DELETE', '/api/me/sessions/not-an-id', { header: mine })).statusCode).toBe(400);
+    expect((await me({ token: stranger })).statusCode).toBe(200);
+    expect((await endSession('not-an-id', { token: mine })).statusCode).toBe(400);
 
-    expectDocumented(await call('DELETE', `/api/me/sessions/${otherId}`, { header: mine }), 'DELETE', '/api/me/sessions/{id}', 204);
-    expect((await me({ header: other })).statusCode).toBe(401);
-    expect((await me({ header: mine })).statusCode).toBe(200);
+    expectDocumented(await endSession(otherId, { token: mine }), 'DELETE', '/api/me/sessions/{id}', 204);
+    expect((await me({ token: other })).statusCode).toBe(401);
+    expect((await me({ token: mine })).statusCode).toBe(200);
   });
 
   it('when a session ends itself by id, then it answers as logout does: the cookie cleared, no successor', async () => {
@@ -226,32 +210,31 @@ describe('the session list', () => {
     const viaCookie = await register('self-ender');
     const viaHeader = (await login('self-ender')).token!;
     type Listed = { id: string; current: boolean };
-    const ownId = async (auth: Auth) =>
-      (await call('GET', '/api/me/sessions', auth)).json().sessions.find((s: Listed) => s.current).id as string;
+    const ownId = async (auth: Auth) => (await sessionsOf(auth)).json().sessions.find((s: Listed) => s.current).id as string;
     const cookieId = await ownId({ cookie: viaCookie });
-    const headerId = await ownId({ header: viaHeader });
+    const headerId = await ownId({ token: viaHeader });
     // A second on, every token is due a successor: the answer must still carry none.
     clock.advance(1000);
 
-    const byCookie = await call('DELETE', `/api/me/sessions/${cookieId}`, { cookie: viaCookie });
+    const byCookie = await endSession(cookieId, { cookie: viaCookie });
     expectDocumented(byCookie, 'DELETE', '/api/me/sessions/{id}', 204);
-    expect(byCookie.headers['set-cookie']).toMatch(/^azuma_session=; Max-Age=0; Path=\/; HttpOnly; SameSite=Lax$/);
-    expect(byCookie.headers['azuma-session']).toBeUndefined();
+    expect(byCookie.headers['set-cookie']).toBe(`${COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax`);
+    expect(byCookie.headers[SESSION_HEADER_KEY]).toBeUndefined();
 
-    const byHeader = await call('DELETE', `/api/me/sessions/${headerId}`, { header: viaHeader });
+    const byHeader = await endSession(headerId, { token: viaHeader });
     expectDocumented(byHeader, 'DELETE', '/api/me/sessions/{id}', 204);
-    expect(byHeader.headers['azuma-session']).toBeUndefined();
+    expect(byHeader.headers[SESSION_HEADER_KEY]).toBeUndefined();
     expect(byHeader.headers['set-cookie']).toBeUndefined();
-    for (const auth of [{ cookie: viaCookie }, { header: viaHeader }]) expect((await me(auth)).statusCode).toBe(401);
+    for (const auth of [{ cookie: viaCookie }, { token: viaHeader }]) expect((await me(auth)).statusCode).toBe(401);
   });
 
   it('when every other session is ended, then only the caller stays signed in', async () => {
     await setup();
     const keep = await register('pruner');
     const others = [(await login('pruner')).token!, (await login('pruner')).token!];
-    expectDocumented(await call('DELETE', '/api/me/sessions', { header: keep }), 'DELETE', '/api/me/sessions', 204);
-    for (const t of others) expect((await me({ header: t })).statusCode).toBe(401);
-    expect((await me({ header: keep })).statusCode).toBe(200);
+    expectDocumented(await api(app).delete('/api/me/sessions', { token: keep }), 'DELETE', '/api/me/sessions', 204);
+    for (const t of others) expect((await me({ token: t })).statusCode).toBe(401);
+    expect((await me({ token: keep })).statusCode).toBe(200);
   });
 });
 
@@ -260,17 +243,15 @@ describe('password change', () => {
     await setup();
     const caller = await register('changer');
     const elsewhere = (await login('changer')).token!;
-    const res = await call(
-      'PUT',
-      '/api/me/password',
-      { header: caller },
-      { currentPassword: password, newPassword: 'a much longer secret' },
-    );
+    const res = await api(app).put('/api/me/password', {
+      token: caller,
+      body: { currentPassword: password, newPassword: 'a much longer secret' },
+    });
     expectDocumented(res, 'PUT', '/api/me/password', 200);
     const fresh = res.json().token as string;
-    expect(res.headers['set-cookie']).toMatch(new RegExp(`^azuma_session=${fresh}; `));
-    for (const dead of [caller, elsewhere]) expect((await me({ header: dead })).statusCode).toBe(401);
-    expect((await me({ header: fresh })).statusCode).toBe(200);
+    expect(res.headers['set-cookie']).toMatch(new RegExp(`^${COOKIE}=${fresh}; `));
+    for (const dead of [caller, elsewhere]) expect((await me({ token: dead })).statusCode).toBe(401);
+    expect((await me({ token: fresh })).statusCode).toBe(200);
     expect((await login('changer')).res.statusCode).toBe(401);
     expect((await login('changer', undefined, 'a much longer secret')).res.statusCode).toBe(200);
   });
@@ -279,9 +260,9 @@ describe('password change', () => {
     await setup({ authRateLimit: 2 });
     const token = await register('guesser');
     const wrong = () =>
-      call('PUT', '/api/me/password', { header: token }, { currentPassword: 'not it at all', newPassword: 'whatever-else' });
+      api(app).put('/api/me/password', { token, body: { currentPassword: 'not it at all', newPassword: 'whatever-else' } });
     expectDocumented(await wrong(), 'PUT', '/api/me/password', 401);
-    expect((await me({ header: token })).statusCode).toBe(200);
+    expect((await me({ token })).statusCode).toBe(200);
     expectDocumented(await wrong(), 'PUT', '/api/me/password', 429);
   });
 
@@ -297,12 +278,10 @@ describe('password change', () => {
       const token = await register(name);
       const answers = await Promise.all(
         clients.map((remoteAddress, i) =>
-          app.inject({
-            method: 'PUT',
-            url: '/api/me/password',
+          api(app).put('/api/me/password', {
             remoteAddress,
-            headers: { 'azuma-session': token },
-            payload: { currentPassword: password, newPassword: `a much longer secret ${i}` },
+            token,
+            body: { currentPassword: password, newPassword: `a much longer secret ${i}` },
           }),
         ),
       );
@@ -320,12 +299,7 @@ describe('password change', () => {
       raced += statuses.filter((status) => status === 409).length;
       const winner = statuses.indexOf(200);
       for (const remoteAddress of clients) {
-        const res = await app.inject({
-          method: 'POST',
-          url: '/api/login',
-          remoteAddress,
-          payload: { name, password: `a much longer secret ${winner}` },
-        });
+        const res = await api(app).post('/api/login', { remoteAddress, body: { name, password: `a much longer secret ${winner}` } });
         expect(res.statusCode, `${remoteAddress}: ${res.body}`).toBe(200);
       }
     }
@@ -337,11 +311,11 @@ describe('profile update', () => {
   it('when icon and status are set and cleared, then /api/me shows each change', async () => {
     await setup();
     const token = await register('painter');
-    const set = await call('PATCH', '/api/me', { header: token }, { icon: 'https://example.org/p.png', status: 'At lunch' });
+    const set = await api(app).patch('/api/me', { token: token, body: { icon: 'https://example.org/p.png', status: 'At lunch' } });
     expectDocumented(set, 'PATCH', '/api/me', 200);
     expect(set.json()).toMatchObject({ icon: 'https://example.org/p.png', status: 'At lunch' });
-    await call('PATCH', '/api/me', { header: token }, { status: null });
-    expect((await me({ header: token })).json()).toMatchObject({ icon: 'https://example.org/p.png', status: null });
+    await api(app).patch('/api/me', { token: token, body: { status: null } });
+    expect((await me({ token })).json()).toMatchObject({ icon: 'https://example.org/p.png', status: null });
   });
 
   it.each([
@@ -355,7 +329,7 @@ describe('profile update', () => {
   ])('when the body has %s, then 400 and nothing changes', async (_what, body) => {
     await setup();
     const token = await register('careful');
-    expectDocumented(await call('PATCH', '/api/me', { header: token }, body), 'PATCH', '/api/me', 400);
-    expect((await me({ header: token })).json()).toMatchObject({ name: 'careful', icon: null, status: null });
+    expectDocumented(await api(app).patch('/api/me', { ...{ token }, uncheckedBody: body }), 'PATCH', '/api/me', 400);
+    expect((await me({ token })).json()).toMatchObject({ name: 'careful', icon: null, status: null });
   });
 });

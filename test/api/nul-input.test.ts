@@ -3,32 +3,32 @@
 // have is no account, and a field whose schema refuses it is a 400.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp } from './support/server.js';
+import { api, SESSION_HEADER_KEY } from '../support/api.js';
+import { buildTestApp } from '../support/server.js';
+import { PASSWORD, registerUser } from '../support/users.js';
 
 describe('a NUL in what a client sends', () => {
   let app: FastifyInstance;
   let token: string;
   beforeAll(async () => {
     app = await buildTestApp();
-    const res = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'nul-owner', password: 'correct horse' } });
-    token = res.json().token;
+    ({ token } = await registerUser(app, { name: 'nul-owner' }));
   });
   afterAll(() => app.close());
 
   type Method = 'POST' | 'PATCH' | 'DELETE' | 'GET';
+  // Inject itself: a NUL goes raw into a path or query here, and one request uses a method the path does not have.
   const call = (method: Method, url: string, payload?: Record<string, string>) =>
-    app.inject({ method, url, headers: { 'azuma-session': token }, ...(payload === undefined ? {} : { payload }) });
+    app.inject({ method, url, headers: { [SESSION_HEADER_KEY]: token }, ...(payload === undefined ? {} : { payload }) });
 
   it.each([
     ['nul\u0000owner', 'inside a name an account has'],
     ['\u0000', 'alone'],
     ['nul-owner\u0000', 'after a name an account has'],
   ])('when the login name is %j (a NUL %s), then login answers 401 as for any unknown name', async (name) => {
-    const res = await app.inject({ method: 'POST', url: '/api/login', payload: { name, password: 'correct horse' } });
+    const res = await api(app).post('/api/login', { body: { name, password: PASSWORD } });
     expect(res.statusCode).toBe(401);
-    expect(res.json()).toEqual(
-      (await app.inject({ method: 'POST', url: '/api/login', payload: { name: 'nobody-here', password: 'correct horse' } })).json(),
-    );
+    expect(res.json()).toEqual((await api(app).post('/api/login', { body: { name: 'nobody-here', password: PASSWORD } })).json());
   });
 
   it.each<[Method, string, Record<string, string> | undefined, string]>([

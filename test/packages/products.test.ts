@@ -13,12 +13,13 @@ import type { Browser } from 'playwright-core';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleAccounts, loadContract } from '../contract/index.js';
-import { browserTestsEnabled, launchChromium } from '../tools/chromium.js';
-import { type AppOrigin, type AppWindow, bundleApp, serveAppOrigin } from './browser/app-origin.js';
+import { exampleAccounts, loadContract } from '../../contract/index.js';
+import { browserTestsEnabled, launchChromium } from '../../tools/chromium.js';
+import { type AppOrigin, type AppWindow, bundleApp, serveAppOrigin } from '../browser/app-origin.js';
+import { api } from '../support/api.js';
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const PACKAGES = { client: '@azuma/client', conformance: '@azuma/conformance', server: '@azuma/server' } as const;
 type Product = keyof typeof PACKAGES;
@@ -220,7 +221,7 @@ describe('an app that installs @azuma/client', () => {
 describe('an operator who installs @azuma/server', () => {
   it('when started with npx azuma-server and no settings, then it created its SQLite file and serves the API and the docs', async () => {
     expect(existsSync(join(apps.server, 'data', 'azuma.sqlite'))).toBe(true);
-    expect(await (await fetch(`${serverUrl}/api/`)).json()).toEqual({ version });
+    expect(await (await api(serverUrl).get('/api/')).json()).toEqual({ version });
     const docs = await fetch(`${serverUrl}/docs`);
     expect(docs.status).toBe(200);
     expect(docs.headers.get('content-type')).toMatch(/^text\/html/);
@@ -230,11 +231,7 @@ describe('an operator who installs @azuma/server', () => {
   it("when started with --demo, then the contract's example accounts sign in", async () => {
     const demoUrl = await startInstalledServer(apps.server, {}, ['--demo']);
     for (const account of exampleAccounts(loadContract())) {
-      const login = await fetch(`${demoUrl}/api/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(account),
-      });
+      const login = await api(demoUrl).post('/api/login', { body: account });
       expect(login.status, account.name).toBe(200);
     }
   });

@@ -3,21 +3,23 @@
 // exactly like real ones, and the account's own user still getting in while others attack it.
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppOptions } from '../server/app.js';
-import { type Config, ConfigError, loadConfig } from '../server/config.js';
-import { openDatabase } from '../server/db/sqlite/open.js';
-import { asynchronous } from '../server/db/sqlite/sync.js';
-import type { Store } from '../server/db/store.js';
-import { loginThrottle, type ThrottleRules } from '../server/domains/accounts/login-throttle.js';
-import { OWASP_SCRYPT } from '../server/domains/accounts/passwords.js';
-import type { LoginAttemptsRepository } from '../server/domains/accounts/repository.js';
-import { loginAttemptsRepository } from '../server/domains/accounts/sqlite/login-attempts.js';
-import { clientKey } from '../server/http/client-address.js';
-import { responseErrors, responseHeaderErrors } from './support/contract.js';
-import { buildTestApp, manualClock, testStore } from './support/server.js';
+import { ERROR_MESSAGES } from '../../generated/contract-facts.js';
+import type { AppOptions } from '../../server/app.js';
+import { type Config, ConfigError, loadConfig } from '../../server/config.js';
+import { openDatabase } from '../../server/db/sqlite/open.js';
+import { asynchronous } from '../../server/db/sqlite/sync.js';
+import type { Store } from '../../server/db/store.js';
+import { loginThrottle, type ThrottleRules } from '../../server/domains/accounts/login-throttle.js';
+import { OWASP_SCRYPT } from '../../server/domains/accounts/passwords.js';
+import type { LoginAttemptsRepository } from '../../server/domains/accounts/repository.js';
+import { loginAttemptsRepository } from '../../server/domains/accounts/sqlite/login-attempts.js';
+import { clientKey } from '../../server/http/client-address.js';
+import { api } from '../support/api.js';
+import { responseErrors, responseHeaderErrors } from '../support/contract.js';
+import { buildTestApp, manualClock, testStore } from '../support/server.js';
+import { PASSWORD as password, registerUser } from '../support/users.js';
 
 const WINDOW_S = 900;
-const password = 'correct horse';
 const OWNER = '10.0.0.1';
 
 let app: FastifyInstance | undefined;
@@ -37,20 +39,16 @@ async function setup(config: Partial<Config> = {}, options: AppOptions = {}) {
 }
 
 const login = (name: string, pw: string, remoteAddress: string) =>
-  app!.inject({ method: 'POST', url: '/api/login', payload: { name, password: pw }, remoteAddress });
+  api(app!).post('/api/login', { body: { name, password: pw }, remoteAddress });
 
-async function register(name: string, remoteAddress = OWNER) {
-  const res = await app!.inject({ method: 'POST', url: '/api/register', payload: { name, password }, remoteAddress });
-  expect(res.statusCode, res.body).toBe(200);
-  return res.json().token as string;
-}
+const register = async (name: string, remoteAddress = OWNER) => (await registerUser(app!, { name, remoteAddress })).token;
 
 /** Fails unless the answer is the contract's 429 for that operation, and returns its Retry-After in seconds. */
 function expectLocked(res: LightMyRequestResponse, path = '/api/login', method = 'POST'): number {
   expect(res.statusCode, res.body).toBe(429);
   expect(responseErrors(method, path, 429, res.json())).toEqual([]);
   expect(responseHeaderErrors(method, path, 429, res.headers)).toEqual([]);
-  expect(res.json()).toMatchObject({ code: 429, message: 'TOO_MANY_REQUESTS' });
+  expect(res.json()).toMatchObject({ code: 429, message: ERROR_MESSAGES[429] });
   return Number(res.headers['retry-after']);
 }
 
@@ -200,13 +198,7 @@ describe('an account attacked from many addresses', () => {
 
 describe('password change with a wrong current password', () => {
   const change = (token: string, currentPassword: string, remoteAddress: string) =>
-    app!.inject({
-      method: 'PUT',
-      url: '/api/me/password',
-      headers: { 'azuma-session': token },
-      payload: { currentPassword, newPassword: 'a new passphrase' },
-      remoteAddress,
-    });
+    api(app!).put('/api/me/password', { token, body: { currentPassword, newPassword: 'a new passphrase' }, remoteAddress });
 
   it('when a session guesses the current password, then it spends the login budget of that name and client', async () => {
     await setup();

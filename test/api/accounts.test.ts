@@ -4,14 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../contract/index.js';
-import { sessionRules } from '../server/compose.js';
-import { sqliteStore } from '../server/db/sqlite/store.js';
-import type { Store } from '../server/db/store.js';
-import type { PasswordHasher } from '../server/domains/accounts/passwords.js';
-import { accountService } from '../server/domains/accounts/service.js';
-import { sessionService } from '../server/domains/sessions/service.js';
-import { testConfig, testStore } from './support/server.js';
+import { loadContract } from '../../contract/index.js';
+import { sessionRules } from '../../server/compose.js';
+import { sqliteStore } from '../../server/db/sqlite/store.js';
+import type { Store } from '../../server/db/store.js';
+import type { PasswordHasher } from '../../server/domains/accounts/passwords.js';
+import { accountService } from '../../server/domains/accounts/service.js';
+import { sessionService } from '../../server/domains/sessions/service.js';
+import { testConfig, testStore } from '../support/server.js';
 
 /** A hasher that can hold one `verify` until the test releases it; a hash is the password, tagged. */
 function heldHasher() {

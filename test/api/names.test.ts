@@ -8,12 +8,15 @@ import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { prepareName } from '../contract/names.js';
-import { nameIdentity, skeleton } from '../server/domains/accounts/name-identity.js';
-import { passwordHasher } from '../server/domains/accounts/passwords.js';
-import { domainMigrations } from '../server/domains/storage.js';
-import { legacySteps } from './support/legacy-schema.js';
-import { buildTestApp, TEST_BACKEND, TEST_SCRYPT, testStore } from './support/server.js';
+import { prepareName } from '../../contract/names.js';
+import { ERROR_MESSAGES } from '../../generated/contract-facts.js';
+import { nameIdentity, skeleton } from '../../server/domains/accounts/name-identity.js';
+import { passwordHasher } from '../../server/domains/accounts/passwords.js';
+import { domainMigrations } from '../../server/domains/storage.js';
+import { api } from '../support/api.js';
+import { legacySteps } from '../support/legacy-schema.js';
+import { buildTestApp, TEST_BACKEND, TEST_SCRYPT, testStore } from '../support/server.js';
+import { PASSWORD } from '../support/users.js';
 
 const NFD = (s: string) => s.normalize('NFD');
 
@@ -111,9 +114,8 @@ describe('register and login by the name rules, over HTTP', () => {
   });
   afterAll(() => app.close());
 
-  const post = (url: string, payload: Record<string, string>) => app.inject({ method: 'POST', url, payload });
-  const register = (name: string) => post('/api/register', { name, password: 'correct horse' });
-  const login = (name: string) => post('/api/login', { name, password: 'correct horse' });
+  const register = (name: string) => api(app).post('/api/register', { body: { name, password: PASSWORD } });
+  const login = (name: string) => api(app).post('/api/login', { body: { name, password: PASSWORD } });
 
   it.each([
     ['alice', 'ＡＬＩＣＥ', 'fullwidth'],
@@ -125,7 +127,7 @@ describe('register and login by the name rules, over HTTP', () => {
     expect(registered.statusCode).toBe(200);
     const again = await register(variant);
     expect(again.statusCode).toBe(409);
-    expect(again.json()).toMatchObject({ code: 409, message: 'ALREADY_EXISTS' });
+    expect(again.json()).toMatchObject({ code: 409, message: ERROR_MESSAGES[409] });
     const session = await login(variant);
     expect(session.json()).toMatchObject({ userid: registered.json().userid });
   });
@@ -175,7 +177,7 @@ describe('register and login by the name rules, over HTTP', () => {
   ])('when %j registers, then it answers 400 naming the field and the reason', async (name, why) => {
     const res = await register(name);
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toMatchObject({ code: 400, message: 'BAD_REQUEST', detail: expect.stringMatching(/^body\/name /) });
+    expect(res.json()).toMatchObject({ code: 400, message: ERROR_MESSAGES[400], detail: expect.stringMatching(/^body\/name /) });
     expect(res.json().detail).toMatch(why);
   });
 
@@ -192,7 +194,7 @@ describe('register and login by the name rules, over HTTP', () => {
   ])('when %j (%s) registers, then it gets an account that keeps the name as sent', async (name) => {
     const res = await register(name);
     expect(res.statusCode).toBe(200);
-    const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': res.json().token } });
+    const me = await api(app).get('/api/me', { token: res.json().token });
     expect(me.json().name).toBe(name);
     expect((await login(name)).json()).toMatchObject({ userid: res.json().userid });
   });
@@ -230,7 +232,7 @@ describe('a look-alike registered first, over HTTP', () => {
   });
   afterAll(() => app.close());
 
-  const register = (name: string) => app.inject({ method: 'POST', url: '/api/register', payload: { name, password: 'correct horse' } });
+  const register = (name: string) => api(app).post('/api/register', { body: { name, password: PASSWORD } });
 
   it.each([
     ['CIara', 'clara'],
@@ -240,7 +242,7 @@ describe('a look-alike registered first, over HTTP', () => {
     expect((await register(first)).statusCode).toBe(200);
     const taken = await register(lookedLike);
     expect(taken.statusCode).toBe(409);
-    expect(taken.json()).toMatchObject({ code: 409, message: 'ALREADY_EXISTS' });
+    expect(taken.json()).toMatchObject({ code: 409, message: ERROR_MESSAGES[409] });
   });
 });
 
@@ -292,7 +294,7 @@ describe.runIf(TEST_BACKEND === 'sqlite')('a database from before the name rules
       expect(warnings[0]!.msg).toMatch(/login by it reaches the older, 000000000000000000000001/);
 
       const signIn = async (name: string, password: string) =>
-        (await app.inject({ method: 'POST', url: '/api/login', payload: { name, password } })).json().userid?.$oid as string | undefined;
+        (await api(app).post('/api/login', { body: { name, password } })).json().userid?.$oid as string | undefined;
       expect(await signIn('ＡＬＩＣＥ', 'alice password')).toBe('000000000000000000000001');
       expect(await signIn('ＡＬＩＣＥ', 'ＡＬＩＣＥ password')).toBeUndefined();
       expect(await signIn('bob', 'bob password')).toBe('000000000000000000000003');
@@ -302,11 +304,7 @@ describe.runIf(TEST_BACKEND === 'sqlite')('a database from before the name rules
       // ß is no longer folded to ss: RFC 8265 lower-cases.
       expect(await signIn('STRASSE', 'Straße password')).toBeUndefined();
 
-      const lookAlike = await app.inject({
-        method: 'POST',
-        url: '/api/register',
-        payload: { name: '\u0430lice', password: 'correct horse' },
-      });
+      const lookAlike = await api(app).post('/api/register', { body: { name: '\u0430lice', password: PASSWORD } });
       expect(lookAlike.statusCode).toBe(409);
     } finally {
       await app.close();
@@ -379,11 +377,10 @@ describe('a database from before look-alikes were judged as written (contract 1.
         },
       ]);
       const signIn = async (name: string, password: string) =>
-        (await app.inject({ method: 'POST', url: '/api/login', payload: { name, password } })).json().userid?.$oid as string | undefined;
+        (await api(app).post('/api/login', { body: { name, password } })).json().userid?.$oid as string | undefined;
       expect(await signIn('clara', 'clara password')).toBe('000000000000000000000001');
       expect(await signIn('CIara', 'CIara password')).toBe('000000000000000000000002');
-      const register = async (name: string) =>
-        (await app.inject({ method: 'POST', url: '/api/register', payload: { name, password: 'correct horse' } })).statusCode;
+      const register = async (name: string) => (await api(app).post('/api/register', { body: { name, password: PASSWORD } })).statusCode;
       expect(await register('paypal')).toBe(409);
       expect(await register('D0RA')).toBe(409);
       expect(await register('nora')).toBe(200);

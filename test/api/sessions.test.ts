@@ -1,9 +1,14 @@
 // Token refresh in the last 7 days, by both channels; successor stability; expiry and sweeping.
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config } from '../server/config.js';
-import { expectSchema } from './support/contract.js';
-import { buildTestApp, manualClock } from './support/server.js';
+import { loadContract } from '../../contract/index.js';
+import type { Config } from '../../server/config.js';
+import { api, cookieToken, SESSION_HEADER_KEY } from '../support/api.js';
+import { expectSchema } from '../support/contract.js';
+import { buildTestApp, manualClock } from '../support/server.js';
+import { loginUser, registerUser } from '../support/users.js';
+
+const { cookie: COOKIE } = loadContract().session;
 
 const DAY = 24 * 60 * 60 * 1000;
 const TTL_DAYS = 30;
@@ -14,13 +19,12 @@ afterEach(() => app?.close());
 async function setup(config: Partial<Config> = {}) {
   const clock = manualClock();
   app = await buildTestApp({ sessionTtlSeconds: (TTL_DAYS * DAY) / 1000, ...config }, { now: clock.now });
-  const res = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'refresher', password: 'correct horse' } });
-  const session = res.json() as { token: string; expiration: string };
+  const { session } = await registerUser(app, { name: 'refresher' });
   return { clock, token: session.token, expiration: session.expiration };
 }
 
-const byHeader = (token: string) => app.inject({ url: '/api/me', headers: { 'azuma-session': token } });
-const byCookie = (token: string) => app.inject({ url: '/api/me', cookies: { azuma_session: token } });
+const byHeader = (token: string) => api(app).get('/api/me', { token });
+const byCookie = (token: string) => api(app).get('/api/me', { cookie: token });
 
 describe('token refresh', () => {
   it('when the session has more than 7 days left, then no successor is issued', async () => {
@@ -28,7 +32,7 @@ describe('token refresh', () => {
     clock.advance((TTL_DAYS - 7) * DAY - 60_000);
     const res = await byHeader(token);
     expect(res.statusCode).toBe(200);
-    expect(res.headers['azuma-session']).toBeUndefined();
+    expect(res.headers[SESSION_HEADER_KEY]).toBeUndefined();
     expect(res.headers['set-cookie']).toBeUndefined();
   });
 
@@ -37,14 +41,14 @@ describe('token refresh', () => {
     clock.advance((TTL_DAYS - 6) * DAY);
     const res = await byHeader(token);
     expect(res.statusCode).toBe(200);
-    const successor = res.headers['azuma-session'] as string;
+    const successor = res.headers[SESSION_HEADER_KEY] as string;
     expectSchema('Token', successor);
     expect(successor).not.toBe(token);
     expect(res.headers['set-cookie']).toBeUndefined();
     // The successor is a full session of its own, far from its end: using it refreshes nothing.
     const next = await byHeader(successor);
     expect(next.json()).toMatchObject({ name: 'refresher' });
-    expect(next.headers['azuma-session']).toBeUndefined();
+    expect(next.headers[SESSION_HEADER_KEY]).toBeUndefined();
   });
 
   it('when cookie auth is used inside the window, then Set-Cookie carries the successor with a full lifetime', async () => {
@@ -52,11 +56,11 @@ describe('token refresh', () => {
     clock.advance((TTL_DAYS - 1) * DAY);
     const res = await byCookie(token);
     expect(res.statusCode).toBe(200);
-    expect(res.headers['azuma-session']).toBeUndefined();
+    expect(res.headers[SESSION_HEADER_KEY]).toBeUndefined();
     const cookie = res.headers['set-cookie'] as string;
     expectSchema('SessionCookie', cookie);
     expect(cookie).toMatch(new RegExp(`; Max-Age=${(TTL_DAYS * DAY) / 1000}; Path=/; HttpOnly; SameSite=Lax$`));
-    const successor = /^azuma_session=(\w+);/.exec(cookie)![1]!;
+    const successor = cookieToken(cookie)!;
     expect(successor).not.toBe(token);
     expect((await byCookie(successor)).json()).toMatchObject({ name: 'refresher' });
   });
@@ -64,12 +68,12 @@ describe('token refresh', () => {
   it('when the old token is used again, then the same successor comes back and it stays valid until it expires', async () => {
     const { clock, token, expiration } = await setup();
     clock.advance((TTL_DAYS - 3) * DAY);
-    const first = (await byHeader(token)).headers['azuma-session'];
+    const first = (await byHeader(token)).headers[SESSION_HEADER_KEY];
     clock.advance(DAY);
     const again = await Promise.all([byHeader(token), byHeader(token), byHeader(token)]);
-    for (const res of again) expect(res.headers['azuma-session']).toBe(first);
+    for (const res of again) expect(res.headers[SESSION_HEADER_KEY]).toBe(first);
     // By cookie the same successor too: one session, one successor, whatever the channel.
-    expect((await byCookie(token)).headers['set-cookie']).toContain(`azuma_session=${first};`);
+    expect((await byCookie(token)).headers['set-cookie']).toContain(`${COOKIE}=${first};`);
     clock.advance(Date.parse(expiration) - clock.now() - 1);
     expect((await byHeader(token)).statusCode).toBe(200);
     clock.advance(1);
@@ -80,14 +84,14 @@ describe('token refresh', () => {
   it('when AZUMA_COOKIE_SECURE is on, then refreshed and new cookies are Secure', async () => {
     const clock = manualClock();
     app = await buildTestApp({ cookieSecure: true, sessionTtlSeconds: 3600 }, { now: clock.now });
-    const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'secure', password: 'correct horse' } });
+    const reg = (await registerUser(app, { name: 'secure' })).response;
     expect(reg.headers['set-cookie']).toMatch(/; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     expectSchema('SessionCookie', reg.headers['set-cookie']);
     // A TTL under 7 days puts every session in the window at once; a second later the successor
     // outlives the token in use.
     clock.advance(1000);
     const res = await byCookie(reg.json().token);
-    expect(res.headers['set-cookie']).toMatch(/^azuma_session=\w{64}; Max-Age=3600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    expect(res.headers['set-cookie']).toMatch(new RegExp(`^${COOKIE}=\\w{64}; Max-Age=3600; Path=/; HttpOnly; Secure; SameSite=Lax$`));
   });
 });
 
@@ -96,10 +100,9 @@ describe('concurrent refreshes', () => {
     const clock = manualClock();
     // A TTL under 7 days puts every token in the window: every request with it rotates.
     app = await buildTestApp({ sessionTtlSeconds: 3600 }, { now: clock.now });
-    const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'racer', password: 'correct horse' } });
-    let older = reg.json().token as string;
+    let older = (await registerUser(app, { name: 'racer' })).token;
     clock.advance(1000);
-    let newer = (await byHeader(older)).headers['azuma-session'] as string;
+    let newer = (await byHeader(older)).headers[SESSION_HEADER_KEY] as string;
     // Each round: the predecessor and its successor are used at once; the newest token either
     // answer carries must authenticate afterwards, as must its successor chain go on.
     for (let round = 0; round < 20; round++) {
@@ -110,13 +113,13 @@ describe('concurrent refreshes', () => {
       const [byOlder, byNewer] = olderFirst ? [first, second] : [second, first];
       expect([byOlder.statusCode, byNewer.statusCode]).toEqual([200, 200]);
       // The older token's successor is the newer one (one successor per token, REFRESH-4).
-      expect(byOlder.headers['azuma-session']).toBe(newer);
-      const newest = byNewer.headers['azuma-session'] as string;
+      expect(byOlder.headers[SESSION_HEADER_KEY]).toBe(newer);
+      const newest = byNewer.headers[SESSION_HEADER_KEY] as string;
       expect(newest).toMatch(/^\w{64}$/);
       const check = await byHeader(newest);
       expect(check.statusCode).toBe(200);
       older = newest;
-      newer = check.headers['azuma-session'] as string;
+      newer = check.headers[SESSION_HEADER_KEY] as string;
     }
   });
 });
@@ -134,15 +137,11 @@ describe('expiry', () => {
   it('when hundreds of sessions expire, then the sweep removes them in batches while requests are served', async () => {
     const { clock, token } = await setup({ sessionsPerUser: 1000 });
     for (let batch = 0; batch < 19; batch++) {
-      const logins = Array.from({ length: 50 }, () =>
-        app.inject({ method: 'POST', url: '/api/login', payload: { name: 'refresher', password: 'correct horse' } }),
-      );
-      expect((await Promise.all(logins)).every((r) => r.statusCode === 200)).toBe(true);
+      // loginUser throws unless login answers 200.
+      await Promise.all(Array.from({ length: 50 }, () => loginUser(app, { name: 'refresher' })));
     }
     clock.advance(TTL_DAYS * DAY);
-    const fresh = (
-      await app.inject({ method: 'POST', url: '/api/login', payload: { name: 'refresher', password: 'correct horse' } })
-    ).json().token;
+    const fresh = (await loginUser(app, { name: 'refresher' })).token;
     const sweeping = app.sweepExpiredSessions();
     // Served while the sweep is under way: it yields between batches.
     const during = await byHeader(fresh);
@@ -162,8 +161,7 @@ describe('logs', () => {
       { logLevel: 'trace', accessLog: true, sessionTtlSeconds: 3600 },
       { now: clock.now, logStream: { write: (line) => void lines.push(line) } },
     );
-    const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'quiet', password: 'correct horse' } });
-    const token = reg.json().token as string;
+    const { token, password } = await registerUser(app, { name: 'quiet' });
     clock.advance(1000);
     const byH = await byHeader(token);
     const byC = await byCookie(token);
@@ -173,7 +171,7 @@ describe('logs', () => {
     const access = lines.filter((line) => line.includes('"msg":"request completed"'));
     expect(access).toHaveLength(3);
     expect(access[1]).toMatch(/"url":"\/api\/me".*"statusCode":200/);
-    for (const secret of [token, byH.headers['azuma-session'] as string, 'correct horse']) {
+    for (const secret of [token, byH.headers[SESSION_HEADER_KEY] as string, password]) {
       expect(secret).toBeTruthy();
       expect(log).not.toContain(secret);
     }

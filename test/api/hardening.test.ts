@@ -4,9 +4,12 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../contract/index.js';
-import { expectSchema, responseErrors, responseHeaderErrors } from './support/contract.js';
-import { buildTestApp, type RunningServer, startServer } from './support/server.js';
+import { loadContract } from '../../contract/index.js';
+import { ERROR_MESSAGES } from '../../generated/contract-facts.js';
+import { api, SESSION_HEADER_KEY } from '../support/api.js';
+import { expectError, expectSchema, responseErrors, responseHeaderErrors } from '../support/contract.js';
+import { buildTestApp, type RunningServer, startServer } from '../support/server.js';
+import { PASSWORD, registerUser } from '../support/users.js';
 
 let app: FastifyInstance | undefined;
 let server: RunningServer | undefined;
@@ -16,43 +19,32 @@ afterEach(async () => {
   app = server = undefined;
 });
 
+const { session } = loadContract();
+
 const login = (a: FastifyInstance, remoteAddress = '10.0.0.1', headers: Record<string, string> = {}) =>
-  a.inject({ method: 'POST', url: '/api/login', payload: { name: 'nobody', password: 'whatever' }, remoteAddress, headers });
+  api(a).post('/api/login', { body: { name: 'nobody', password: 'whatever' }, remoteAddress, headers });
 
 describe('auth rate limit', () => {
   it('when a client exceeds AZUMA_AUTH_RATE_LIMIT, then login and register answer 429 with Retry-After', async () => {
     app = await buildTestApp({ authRateLimit: 3 });
     for (let i = 0; i < 3; i++) expect((await login(app)).statusCode).toBe(401);
     const limited = await login(app);
-    expect(limited.statusCode).toBe(429);
-    expectSchema('Error', limited.json());
-    expect(limited.json()).toMatchObject({ code: 429, message: 'TOO_MANY_REQUESTS' });
+    expectError(limited, 429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
     // register shares the budget: it is the same kind of guess.
-    const register = await app.inject({
-      method: 'POST',
-      url: '/api/register',
-      payload: { name: 'late', password: 'correct horse' },
-      remoteAddress: '10.0.0.1',
-    });
+    const register = await api(app).post('/api/register', { body: { name: 'late', password: PASSWORD }, remoteAddress: '10.0.0.1' });
     expect(register.statusCode).toBe(429);
   });
 
   it('when one client is limited, then other clients and /api/me are not', async () => {
     app = await buildTestApp({ authRateLimit: 2 });
-    const reg = await app.inject({
-      method: 'POST',
-      url: '/api/register',
-      payload: { name: 'member', password: 'correct horse' },
-      remoteAddress: '10.0.0.9',
-    });
-    const token = reg.json().token as string;
+    const { token } = await registerUser(app, { name: 'member', remoteAddress: '10.0.0.9' });
     for (let i = 0; i < 3; i++) await login(app, '10.0.0.2');
     expect((await login(app, '10.0.0.2')).statusCode).toBe(429);
     expect((await login(app, '10.0.0.3')).statusCode).toBe(401);
     for (let i = 0; i < 10; i++) {
-      const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': token }, remoteAddress: '10.0.0.2' });
+      const me = await api(app).get('/api/me', { token, remoteAddress: '10.0.0.2' });
       expect(me.statusCode).toBe(200);
     }
   });
@@ -79,28 +71,29 @@ describe('CORS', () => {
 
   it('when the origin is allowed, then credentials are allowed and Azuma-Session is exposed', async () => {
     app = await buildTestApp({ corsOrigins: [origin] });
+    // A preflight: OPTIONS is no operation of the contract.
     const preflight = await app.inject({
       method: 'OPTIONS',
       url: '/api/me',
-      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'azuma-session' },
+      headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': SESSION_HEADER_KEY },
     });
     expect(preflight.statusCode).toBe(204);
     expect(preflight.headers['access-control-allow-origin']).toBe(origin);
     expect(preflight.headers['access-control-allow-credentials']).toBe('true');
-    expect(String(preflight.headers['access-control-allow-headers']).toLowerCase()).toContain('azuma-session');
-    const res = await app.inject({ url: '/api/', headers: { origin } });
+    expect(String(preflight.headers['access-control-allow-headers']).toLowerCase()).toContain(SESSION_HEADER_KEY);
+    const res = await api(app).get('/api/', { headers: { origin } });
     expect(res.headers['access-control-allow-origin']).toBe(origin);
-    expect(res.headers['access-control-expose-headers']).toBe('Azuma-Session');
+    expect(res.headers['access-control-expose-headers']).toBe(session.header);
     expect(res.headers.vary).toContain('Origin');
   });
 
   it('when the origin is not allowed, or none is configured, then no CORS grant is made', async () => {
     app = await buildTestApp({ corsOrigins: [origin] });
-    const res = await app.inject({ url: '/api/', headers: { origin: 'https://evil.example.net' } });
+    const res = await api(app).get('/api/', { headers: { origin: 'https://evil.example.net' } });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     await app.close();
     app = await buildTestApp();
-    const none = await app.inject({ url: '/api/', headers: { origin } });
+    const none = await api(app).get('/api/', { headers: { origin } });
     expect(none.headers['access-control-allow-origin']).toBeUndefined();
   });
 });
@@ -108,13 +101,11 @@ describe('CORS', () => {
 describe('security headers', () => {
   it('when the API answers, success or error, then nothing may load, frame or sniff it', async () => {
     app = await buildTestApp();
-    const { token } = (
-      await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'headers', password: 'correct horse' } })
-    ).json();
+    const { token } = await registerUser(app, { name: 'headers' });
     const answers = [
-      await app.inject('/api/'),
-      await app.inject({ url: '/api/me', headers: { 'azuma-session': token } }),
-      await app.inject('/api/me'),
+      await api(app).get('/api/'),
+      await api(app).get('/api/me', { token }),
+      await api(app).get('/api/me'),
       await app.inject('/no/such/route'),
     ];
     expect(answers.map((res) => res.statusCode)).toEqual([200, 200, 401, 404]);
@@ -155,7 +146,7 @@ describe('bounds', () => {
 
   it('when request headers exceed 8 KiB, then the answer is a 400 in the error shape', async () => {
     server = await startServer();
-    const res = await rawGet(`${server.url}/api/me`, { 'azuma-session': 'A'.repeat(10_000) });
+    const res = await rawGet(`${server.url}/api/me`, { [SESSION_HEADER_KEY]: 'A'.repeat(10_000) });
     expect(res.status).toBe(400);
     const body = JSON.parse(res.body);
     expectSchema('Error', body);
@@ -165,7 +156,7 @@ describe('bounds', () => {
   it('when a password is over 256 characters, then it is refused before any hashing', async () => {
     // With no hashing capacity at all, a request that reached scrypt would get 503 instead.
     app = await buildTestApp({ hashConcurrency: 1, hashQueueLimit: 0 });
-    const res = await app.inject({ method: 'POST', url: '/api/login', payload: { name: 'x', password: 'p'.repeat(257) } });
+    const res = await api(app).post('/api/login', { body: { name: 'x', password: 'p'.repeat(257) } });
     expect(res.statusCode).toBe(400);
   });
 });
@@ -185,8 +176,7 @@ describe('deep and wide bodies', () => {
 
   it('when any operation gets a body nested as deep or spread as wide as the body limit allows, then it answers a 4xx in the error shape, never a 5xx', async () => {
     app = await buildTestApp();
-    const token = (await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'deep', password: 'correct horse' } })).json()
-      .token as string;
+    const { token } = await registerUser(app, { name: 'deep' });
     for (const op of operations) {
       const url = op.path.replace(/\{[^}]+\}/g, '0123456789abcdef01234567');
       for (const [what, payload] of Object.entries(bodies)) {
@@ -195,7 +185,7 @@ describe('deep and wide bodies', () => {
           method: op.method as 'POST',
           url,
           payload,
-          headers: { 'content-type': 'application/json', 'azuma-session': token },
+          headers: { 'content-type': 'application/json', [SESSION_HEADER_KEY]: token },
         });
         const seen = `${op.method} ${op.path} with ${what}: ${res.statusCode} ${res.body}`;
         expect(res.statusCode, seen).toBeLessThan(500);
@@ -210,16 +200,17 @@ describe('deep and wide bodies', () => {
 describe('the event loop during hashing', () => {
   it('when logins saturate scrypt, then /api/me is still answered before they finish', async () => {
     app = await buildTestApp({ hashConcurrency: 2 }, { scrypt: undefined });
-    const reg = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'steady', password: 'correct horse' } });
-    const token = reg.json().token as string;
+    const { token } = await registerUser(app, { name: 'steady' });
     let finished = 0;
     const logins = Array.from({ length: 8 }, () =>
-      app!.inject({ method: 'POST', url: '/api/login', payload: { name: 'steady', password: 'correct horse' } }).then((r) => {
-        finished++;
-        return r;
-      }),
+      api(app!)
+        .post('/api/login', { body: { name: 'steady', password: PASSWORD } })
+        .then((r) => {
+          finished++;
+          return r;
+        }),
     );
-    const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': token } });
+    const me = await api(app).get('/api/me', { token });
     expect(me.statusCode).toBe(200);
     // Eight hashes at ~0.2 s each, two at a time: had /api/me waited on them, all would be done.
     expect(finished).toBeLessThan(8);
@@ -247,7 +238,7 @@ describe('draining', () => {
     expect(raw).toMatch(/\r\nretry-after: 1\r\n/i);
     expect(raw).toMatch(/\r\nconnection: close\r\n/i);
     const error = JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4));
-    expect(error).toMatchObject({ code: 503, message: 'SERVICE_UNAVAILABLE' });
+    expect(error).toMatchObject({ code: 503, message: ERROR_MESSAGES[503] });
     expect(responseErrors('GET', '/api/', 503, error)).toEqual([]);
   });
 });
@@ -255,10 +246,9 @@ describe('draining', () => {
 describe('caching', () => {
   it('when an answer carries a token or the user, then it says Cache-Control: no-store, as its documented header requires', async () => {
     app = await buildTestApp({ sessionTtlSeconds: 3600 });
-    const register = await app.inject({ method: 'POST', url: '/api/register', payload: { name: 'uncached', password: 'correct horse' } });
-    const token = register.json().token as string;
-    const me = await app.inject({ url: '/api/me', headers: { 'azuma-session': token } });
-    const sessions = await app.inject({ url: '/api/me/sessions', headers: { 'azuma-session': token } });
+    const { response: register, token } = await registerUser(app, { name: 'uncached' });
+    const me = await api(app).get('/api/me', { token });
+    const sessions = await api(app).get('/api/me/sessions', { token });
     for (const res of [register, me, sessions]) expect(res.headers['cache-control']).toBe('no-store');
     expect(responseHeaderErrors('GET', '/api/me', 200, me.headers)).toEqual([]);
     expect(responseHeaderErrors('GET', '/api/me', 200, { ...me.headers, 'cache-control': 'max-age=60' })).toEqual([
