@@ -4,6 +4,7 @@ import createClient, { type Client, type Middleware } from 'openapi-fetch';
 import { CONTRACT_VERSION, ISSUING_OPERATIONS, SESSION_HEADER } from '../generated/contract-facts.js';
 import type { components, paths } from '../generated/openapi.js';
 import { AzumaError, AzumaNetworkError } from './errors.js';
+import { bindOperations, type MethodsOf, operationsOf } from './operations.js';
 import { sessionCookieFromResponse, sessionFromCookieHeader, withSessionCookie } from './session-cookie.js';
 import { TokenStore } from './token-store.js';
 
@@ -44,31 +45,40 @@ export interface AzumaClientOptions {
   fetch?: (request: Request) => Promise<Response>;
 }
 
-export interface AzumaClient {
+const operation = operationsOf<paths>();
+
+/** The typed methods: each is one operation of the contract, its arguments and answer typed from it. */
+const OPERATIONS = {
+  /** `GET /api/` */
+  version: operation('get', '/api/'),
+  /** `POST /api/register`; the new session is stored. */
+  register: operation('post', '/api/register', { body: true }),
+  /** `POST /api/login`; the new session is stored. */
+  login: operation('post', '/api/login', { body: true }),
+  /** `GET /api/me` with the stored session. */
+  me: operation('get', '/api/me'),
+  /** `PATCH /api/me`: sets or clears (`null`) `icon` and `status`; answers the updated user. */
+  updateMe: operation('patch', '/api/me', { body: true }),
+  /** `PUT /api/me/password`: every session of the user ends; the new one is stored. */
+  changePassword: operation('put', '/api/me/password', { body: true }),
+  /** `POST /api/logout`: ends the stored session, and the client forgets it (even if the server no longer knew it). */
+  logout: operation('post', '/api/logout', { noContent: true }),
+  /** `GET /api/me/sessions`: the user's live sessions, newest first, the stored one marked `current`. */
+  sessions: operation('get', '/api/me/sessions'),
+  /** `DELETE /api/me/sessions/{id}`: ends one of the user's sessions. */
+  endSession: operation('delete', '/api/me/sessions/{id}', { noContent: true }),
+  /** `DELETE /api/me/sessions`: ends every session of the user but the stored one. */
+  endOtherSessions: operation('delete', '/api/me/sessions', { noContent: true }),
+};
+
+/** One method per operation of {@link OPERATIONS}. */
+export type AzumaMethods = MethodsOf<paths, typeof OPERATIONS>;
+
+export interface AzumaClient extends AzumaMethods {
   /** The token requests are sent with now; `undefined` before login, and in a browser in cookie mode (the cookie is HttpOnly). */
   readonly token: string | undefined;
   /** For anything the typed methods do not cover; shares the token handling. HTTP errors are values here, not exceptions. */
   readonly raw: AzumaRawClient;
-  /** `GET /api/` */
-  version(): Promise<Version>;
-  /** `POST /api/register`; the new session is stored. */
-  register(body: RegisterRequest): Promise<Session>;
-  /** `POST /api/login`; the new session is stored. */
-  login(body: LoginRequest): Promise<Session>;
-  /** `GET /api/me` with the stored session. */
-  me(): Promise<User>;
-  /** `PATCH /api/me`: sets or clears (`null`) `icon` and `status`; answers the updated user. */
-  updateMe(body: UserUpdate): Promise<User>;
-  /** `PUT /api/me/password`: every session of the user ends; the new one is stored. */
-  changePassword(body: PasswordChange): Promise<Session>;
-  /** `POST /api/logout`: ends the stored session, and the client forgets it (even if the server no longer knew it). */
-  logout(): Promise<void>;
-  /** `GET /api/me/sessions`: the user's live sessions, newest first, the stored one marked `current`. */
-  sessions(): Promise<SessionList>;
-  /** `DELETE /api/me/sessions/{id}`: ends one of the user's sessions. */
-  endSession(id: string): Promise<void>;
-  /** `DELETE /api/me/sessions`: ends every session of the user but the stored one. */
-  endOtherSessions(): Promise<void>;
 }
 
 const ISSUING: ReadonlySet<string> = new Set(ISSUING_OPERATIONS);
@@ -85,27 +95,25 @@ export function createAzumaClient(options: AzumaClientOptions): AzumaClient {
   });
   raw.use(mode === 'cookie' ? cookieAuth(store) : headerAuth(store), networkErrors);
 
+  const methods = bindOperations(raw, OPERATIONS);
+
   return {
     get token() {
       return store.current;
     },
     raw,
-    version: async () => expectData(await raw.GET('/api/')),
-    register: async (body) => expectData(await raw.POST('/api/register', { body })),
-    login: async (body) => expectData(await raw.POST('/api/login', { body })),
-    me: async () => expectData(await raw.GET('/api/me')),
-    updateMe: async (body) => expectData(await raw.PATCH('/api/me', { body })),
-    changePassword: async (body) => expectData(await raw.PUT('/api/me/password', { body })),
+    ...methods,
     async logout() {
       const sent = store.current;
-      const result = await raw.POST('/api/logout');
-      // Whatever the answer, the session is over for this client: 204 ended it, 401 says it was.
+      try {
+        await methods.logout();
+      } catch (error) {
+        // Whatever the answer, the session is over for this client: 204 ended it, 401 says it was.
+        if (error instanceof AzumaError) store.forget(sent);
+        throw error;
+      }
       store.forget(sent);
-      expectNoContent(result);
     },
-    sessions: async () => expectData(await raw.GET('/api/me/sessions')),
-    endSession: async (id) => expectNoContent(await raw.DELETE('/api/me/sessions/{id}', { params: { path: { id } } })),
-    endOtherSessions: async () => expectNoContent(await raw.DELETE('/api/me/sessions')),
   };
 }
 
@@ -177,12 +185,3 @@ const networkErrors: Middleware = {
     return new AzumaNetworkError(error);
   },
 };
-
-function expectData<T>(result: { data?: T; error?: unknown; response: Response }): T {
-  if (result.response.ok && result.data !== undefined) return result.data;
-  throw new AzumaError(result.response, result.error);
-}
-
-function expectNoContent(result: { error?: unknown; response: Response }): void {
-  if (result.response.status !== 204) throw new AzumaError(result.response, result.error);
-}

@@ -1,8 +1,11 @@
 // The typed client against the real server over a real socket, in both auth modes: what an app
 // notices is that its session keeps working across rotations and that failures are typed.
+import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AzumaClientOptions, AzumaError, AzumaNetworkError, createAzumaClient } from '../client/index.js';
+import { bindOperations, operationsOf } from '../client/operations.js';
 import { ERROR_MESSAGES, SESSION_COOKIE, SESSION_HEADER } from '../generated/contract-facts.js';
+import type { ChatPaths } from './client.types.js';
 import { api } from './support/api.js';
 import { manualClock, type RunningServer, startServer } from './support/server.js';
 import { uniqueName } from './support/users.js';
@@ -301,5 +304,65 @@ describe('version', () => {
   it('when asked, then the typed method answers the contract version', async () => {
     const { client } = clientFor('header');
     expect(await client.version()).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+  });
+});
+
+describe('a method derived from its table entry', () => {
+  /** The chat-shaped contract of client.types.ts, answered by a fake that records what was sent. */
+  function chatClient(answer: Response) {
+    const sent: Request[] = [];
+    const raw = createClient<ChatPaths>({
+      baseUrl: 'http://chat.test',
+      fetch: async (request: Request) => {
+        sent.push(request);
+        return answer.clone();
+      },
+    });
+    const chat = operationsOf<ChatPaths>();
+    const methods = bindOperations(raw, {
+      messages: chat('get', '/api/channels/{channel}/messages', { headers: ['Link'] }),
+      post: chat('post', '/api/channels/{channel}/messages', { body: true, headers: ['Location'] }),
+      removeMember: chat('delete', '/api/channels/{channel}/members/{member}', { noContent: true }),
+    });
+    return { methods, sent };
+  }
+  const json = (body: unknown, status: number, headers: Record<string, string> = {}) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+
+  it('when it has path and query parameters, then both reach the URL and a named header comes back', async () => {
+    const { methods, sent } = chatClient(json([{ text: 'hi' }], 200, { Link: '</next>; rel="next"' }));
+    const page = await methods.messages('general room', { query: { cursor: 'c1', limit: 2 } });
+    expect(sent[0]!.url).toBe('http://chat.test/api/channels/general%20room/messages?cursor=c1&limit=2');
+    expect(page).toEqual({ data: [{ text: 'hi' }], headers: { Link: '</next>; rel="next"' } });
+  });
+
+  it('when it creates, then the body and request headers are sent and the 201 answer and Location are returned', async () => {
+    const { methods, sent } = chatClient(json({ id: 'm1' }, 201, { Location: '/api/messages/m1' }));
+    const created = await methods.post('general', { text: 'hi' }, { header: { 'Idempotency-Key': 'k1' } });
+    expect(sent[0]!.method).toBe('POST');
+    expect(sent[0]!.headers.get('Idempotency-Key')).toBe('k1');
+    expect(await sent[0]!.json()).toEqual({ text: 'hi' });
+    expect(created).toEqual({ data: { id: 'm1' }, headers: { Location: '/api/messages/m1' } });
+  });
+
+  it('when an optional header is absent, then it reads as undefined', async () => {
+    const { methods } = chatClient(json([], 200));
+    expect((await methods.messages('general')).headers).toEqual({ Link: undefined });
+  });
+
+  it('when a 204 is due, then it answers nothing, and a body in its place is UNEXPECTED_RESPONSE', async () => {
+    const { methods, sent } = chatClient(new Response(null, { status: 204 }));
+    await expect(methods.removeMember('general', 7)).resolves.toBeUndefined();
+    expect(new URL(sent[0]!.url).pathname).toBe('/api/channels/general/members/7');
+    const wrong = chatClient(json({ id: 'm1' }, 200));
+    await expect(wrong.methods.removeMember('general', 7)).rejects.toMatchObject({ status: 200, message: 'UNEXPECTED_RESPONSE' });
+  });
+
+  it('when a body is due and the 2xx is empty, then it is UNEXPECTED_RESPONSE', async () => {
+    const { methods } = chatClient(new Response(null, { status: 201 }));
+    await expect(methods.post('general', { text: 'hi' }, { header: { 'Idempotency-Key': 'k1' } })).rejects.toMatchObject({
+      status: 201,
+      message: 'UNEXPECTED_RESPONSE',
+    });
   });
 });

@@ -214,7 +214,7 @@ describe.runIf(servicesEnabled('postgres', 'redis'))('three instances on one Pos
     const statuses = new Set(seen.map((answer) => answer.status));
     expect([...statuses].sort()).toEqual([200, 503]);
     expect(Math.max(...seen.map((answer) => answer.ms))).toBeLessThan(15_000);
-    // No instance died on the way (the postgres driver's write race would end one: write-race.ts).
+    // No instance died on the way (the postgres driver's write race would end one: patches/).
     for (const server of servers) expect(server.child.exitCode).toBeNull();
     const after = seen.filter((answer) => answer.started > recovered);
     expect(after.length).toBeGreaterThan(0);
