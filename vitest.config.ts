@@ -50,7 +50,7 @@ export default defineConfig({
                 // A step is a network round trip here, not a call into the process: the tests
                 // that take a thousand of them need longer.
                 testTimeout: 60_000,
-                include: [...ON_BOTH_ENGINES, POSTGRES_ONLY],
+                include: [...ON_BOTH_ENGINES, POSTGRES_ONLY, 'test/repositories/**/*.test.ts'],
                 globalSetup: ['test/support/postgres-setup.ts'],
                 env: { AZUMA_TEST_BACKEND: 'postgres' },
               },
