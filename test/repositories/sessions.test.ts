@@ -115,6 +115,17 @@ onEveryStore((store) => {
       expect(await live(store(), third)).toBeDefined();
     });
 
+    it('when an older token is refreshed, then it mints nothing: only the newest token mints', async () => {
+      const { session, token } = await begun(store());
+      const second = newToken(NOW + 31 * DAY);
+      await store().sessions.rotate(session.id, token.tokenHash, second);
+      const stray = newToken(NOW + 32 * DAY);
+      expect(await store().sessions.rotate(session.id, token.tokenHash, stray)).toEqual({ successor: undefined });
+      expect(await live(store(), stray)).toBeUndefined();
+      expect(await live(store(), second)).toBeDefined();
+      expect(await live(store(), token)).toBeDefined();
+    });
+
     it('when the token was dropped with its successor, then the successor is undefined and the newest tokens stay', async () => {
       const { session, token } = await begun(store());
       const chain = [token, ...[31, 32, 33].map((days) => newToken(NOW + days * DAY))];
