@@ -3,13 +3,17 @@ import { configDefaults, defineConfig } from 'vitest/config';
 import { servicesEnabled } from './test/support/services.js';
 
 /**
- * The server's tests that hold for any storage engine, run a second time with every app on
+ * The folders of the server's tests that hold for any storage engine, run a second time with every app on
  * PostgreSQL: through HTTP (or the services), what they check cannot tell the engines apart. A
  * test file belongs here when that holds for it. Tests of the SQLite file itself (storage, backup,
  * durability, exposure) stay with SQLite, and so do those whose subject lies above storage (the
  * client, password screening, the docs).
  */
-const ON_BOTH_ENGINES = 'test/api/**/*.test.ts';
+const ON_BOTH_ENGINES = [
+  'test/api/**/*.test.ts',
+  // Each repository's behaviour suite: the two implementations are held to one contract.
+  'test/repositories/**/*.test.ts',
+];
 /** Tests only PostgreSQL has: its store across instances, the conformance suite against it. */
 const POSTGRES_ONLY = 'test/postgres/**/*.test.ts';
 /**
@@ -55,7 +59,7 @@ export default defineConfig({
                 // A step is a network round trip here, not a call into the process: the tests
                 // that take a thousand of them need longer.
                 testTimeout: 60_000,
-                include: [ON_BOTH_ENGINES, POSTGRES_ONLY],
+                include: [...ON_BOTH_ENGINES, POSTGRES_ONLY],
                 globalSetup: ['test/support/postgres-setup.ts'],
                 env: { AZUMA_TEST_BACKEND: 'postgres' },
               },
