@@ -32,12 +32,12 @@ const SESSION_LIFE = 'docs/session-life.mmd';
 // Ordered: docs inlines the diagram, so `npm run generate` draws it first.
 const artifacts: Record<string, Artifact> = {
   types: {
-    path: 'generated/openapi.ts',
+    path: 'contract/generated/openapi.ts',
     from: 'openapi.yaml',
     build: (out) => run(bin('openapi-typescript'), ['openapi.yaml', '--redocly', 'redocly.yaml', '-o', out]),
   },
   facts: {
-    path: 'generated/contract-facts.ts',
+    path: 'contract/generated/contract-facts.ts',
     from: 'openapi.yaml',
     build: (out) => writeFileSync(out, renderClientFacts(loadContract(join(root, 'openapi.yaml')))),
   },

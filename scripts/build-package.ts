@@ -1,7 +1,7 @@
 // `npm run build` of a package (run in its folder): a clean dist/ from its tsconfig, plus the
-// files it reads at run time copied from the repository root to the same place relative to the
-// code (`tsx ../scripts/build-package.ts openapi.yaml docs/index.html`). So the package carries
-// the contract it was built from, and nothing stale from an earlier build.
+// package's files its code reads at run time, copied to the same place relative to the code
+// (`tsx ../scripts/build-package.ts openapi.yaml docs/index.html`). A file the sources find beside
+// them is found beside the built code too, and nothing stale from an earlier build is left over.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -16,7 +16,8 @@ execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(pkgDir, 'tsc
 for (const asset of process.argv.slice(2)) {
   const target = join(dist, asset);
   mkdirSync(dirname(target), { recursive: true });
-  copyFileSync(join(root, asset), target);
+  // A link to the repository's original is copied as the file it points to.
+  copyFileSync(join(pkgDir, asset), target);
 }
 const { bin = {} } = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as { bin?: Record<string, string> };
 for (const file of Object.values(bin)) chmodSync(join(pkgDir, file), 0o755);

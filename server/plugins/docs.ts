@@ -1,9 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { DOCS_FILE } from '@azuma/contract';
 import fp from 'fastify-plugin';
 import { DOCS_HEADERS } from './security-headers.js';
-
-/** The rendered reference: beside the sources in the repository, inside dist/ once built. */
-export const DOCS_FILE = new URL('../../docs/index.html', import.meta.url);
 
 /** GET /docs (the rendered reference) and GET /openapi.yaml (the contract as written). */
 export const docsRoutes = fp<{ contractText: string }>(
