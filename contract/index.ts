@@ -6,12 +6,11 @@ import { fileURLToPath } from 'node:url';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { parse } from 'yaml';
 
-// The package's files sit beside its code, in the sources (links to the repository's originals)
-// as in dist/ (copies its build makes), so one relative URL finds each in both.
-/** The contract this code was built with. */
+/**
+ * The contract this code was built with: beside the sources (a link to the repository's
+ * openapi.yaml) as beside the built code (the copy the package's build makes).
+ */
 export const CONTRACT_FILE = new URL('./openapi.yaml', import.meta.url);
-/** The contract rendered as a self-contained page (docs/index.html, made by `npm run generate`). */
-export const DOCS_FILE = new URL('./docs/index.html', import.meta.url);
 
 export type Document = OpenAPIV3_1.Document;
 export type SchemaObject = OpenAPIV3_1.SchemaObject;

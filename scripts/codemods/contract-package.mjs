@@ -47,4 +47,5 @@ for (const file of sources(root)) {
 }
 
 console.log(changed.length ? `rewrote imports in:\n  ${changed.join('\n  ')}` : 'nothing to rewrite');
-if (changed.length) execFileSync(join(root, 'node_modules', '.bin', 'biome'), ['check', '--write', ...changed], { cwd: root, stdio: 'inherit' });
+if (changed.length)
+  execFileSync(join(root, 'node_modules', '.bin', 'biome'), ['check', '--write', ...changed], { cwd: root, stdio: 'inherit' });
