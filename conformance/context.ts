@@ -1,7 +1,7 @@
 // What every check gets: the contract, the HTTP client, the fuzz settings and the accounts the run
 // made (created lazily, each once, with random names so runs never collide).
 import { randomBytes } from 'node:crypto';
-import type { components } from '../generated/openapi.js';
+import type { components } from '@azuma/contract/generated/openapi';
 import { DEFAULT_SLOW_CONNECTIONS } from './checks/connections.js';
 import type { Contract } from './contract.js';
 import { brief, CheckFailed, type Credentials, cookieValue, type Exchange, type Http, isRecord } from './http.js';

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Document, indexContract, loadContract } from '@azuma/contract';
+import { renderClientFacts } from '@azuma/contract/client-facts';
 import { parse, stringify } from 'yaml';
-import { renderClientFacts } from '../contract/client-facts.js';
-import { type Document, indexContract, loadContract } from '../contract/index.js';
 import { isDrawnFrom, renderDiagram } from './diagram.js';
 import { rulesSection } from './rules-section.js';
 

@@ -1,6 +1,6 @@
+import { type Contract, type Credentials, loadContract } from '@azuma/contract';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { type Contract, type Credentials, loadContract } from '../contract/index.js';
 import { AccessLog, createLogger } from './access-log.js';
 import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';

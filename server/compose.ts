@@ -1,4 +1,4 @@
-import type { Contract } from '../contract/index.js';
+import type { Contract } from '@azuma/contract';
 import { accountService } from './auth/accounts.js';
 import { passwordScreen } from './auth/common-passwords.js';
 import { type GuardedAccountService, guardedAccounts } from './auth/guarded-accounts.js';

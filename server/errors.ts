@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
+import type { components } from '@azuma/contract/generated/openapi';
 import type { FastifyError, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-import type { components } from '../generated/openapi.js';
 import { CommonPasswordError } from './auth/common-passwords.js';
 import { LoginLockedError } from './auth/login-throttle.js';
 import { HashingBusyError } from './auth/passwords.js';

@@ -1,5 +1,5 @@
+import type { operations } from '@azuma/contract/generated/openapi';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { operations } from '../generated/openapi.js';
 import type { SignedIn } from './auth/accounts.js';
 import type { GuardedAccountService } from './auth/guarded-accounts.js';
 import type { SessionService } from './auth/sessions.js';

@@ -1,5 +1,5 @@
+import type { ApiKeyScheme } from '@azuma/contract';
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
-import type { ApiKeyScheme } from '../contract/index.js';
 import type { AuthenticatedSession, SessionService } from './auth/sessions.js';
 import { ApiError, NO_SESSION_DETAIL } from './errors.js';
 import type { Channel, SessionTransport } from './session-transport.js';

@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadContract } from '@azuma/contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../contract/index.js';
 import { accountService } from '../server/auth/accounts.js';
 import type { PasswordHasher } from '../server/auth/passwords.js';
 import { sessionService } from '../server/auth/sessions.js';

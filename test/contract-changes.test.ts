@@ -5,11 +5,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CONTRACT_FILE, indexContract } from '@azuma/contract';
+import { renderClientFacts } from '@azuma/contract/client-facts';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance } from '../conformance/index.js';
-import { renderClientFacts } from '../contract/client-facts.js';
-import { CONTRACT_FILE, indexContract } from '../contract/index.js';
 import { type RunningServer, startServer } from './support/server.js';
 
 const original = readFileSync(CONTRACT_FILE, 'utf8');

@@ -2,9 +2,9 @@
 
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { loadContract } from '@azuma/contract';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../contract/index.js';
 import { expectSchema, responseErrors, responseHeaderErrors } from './support/contract.js';
 import { buildTestApp, type RunningServer, startServer } from './support/server.js';
 

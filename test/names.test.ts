@@ -4,11 +4,11 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { prepareName } from '@azuma/contract/names';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { prepareName } from '../contract/names.js';
 import { nameIdentity, skeleton } from '../server/auth/name-identity.js';
 import { passwordHasher } from '../server/auth/passwords.js';
 import { migrations as postgresMigrations } from '../server/db/postgres/migrations.js';

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { exampleAccounts, loadContract } from '@azuma/contract';
 import type { Browser } from 'playwright-core';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleAccounts, loadContract } from '../contract/index.js';
 import { browserTestsEnabled, launchChromium } from '../tools/chromium.js';
 import { type AppOrigin, type AppWindow, bundleApp, serveAppOrigin } from './browser/app-origin.js';
 

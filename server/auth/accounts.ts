@@ -1,4 +1,4 @@
-import { prepareName } from '../../contract/names.js';
+import { prepareName } from '@azuma/contract/names';
 import type { ProfileChanges, User, UsersRepository } from '../db/store.js';
 import { newObjectId } from '../ids.js';
 import { nameIdentity } from './name-identity.js';

@@ -1,4 +1,4 @@
-import { nameKey } from '../../contract/names.js';
+import { nameKey } from '@azuma/contract/names';
 import type { ProfileChanges, User } from '../db/store.js';
 import type { AccountService, PasswordChange, Registration, SignedIn } from './accounts.js';
 import type { PasswordScreen } from './common-passwords.js';

@@ -1,9 +1,9 @@
+import type { Contract } from '@azuma/contract';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { RouteOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
-import type { Contract } from '../../contract/index.js';
 import type { Layers } from '../app.js';
 import { ApiError } from '../errors.js';
 import type { Handlers } from '../handlers.js';

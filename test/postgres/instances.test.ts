@@ -2,9 +2,10 @@
 // as each server process would hold. What one instance's memory cannot enforce, the database
 // must: one winner per name, one successor per token, a logout that ends the chain whatever
 // refresh races it, one sweeper at a time, one migration however many instances start at once.
+
+import { loadContract } from '@azuma/contract';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../../contract/index.js';
 import { accountService } from '../../server/auth/accounts.js';
 import { passwordHasher } from '../../server/auth/passwords.js';
 import { sessionService } from '../../server/auth/sessions.js';
