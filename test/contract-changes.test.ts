@@ -35,7 +35,7 @@ async function buildClientFrom(contractText: string): Promise<ClientModule> {
     platform: 'node',
     outfile: out,
     logLevel: 'silent',
-    plugins: [{ name: 'facts', setup: (b) => b.onResolve({ filter: /contract-facts\.js$/ }, () => ({ path: facts })) }],
+    plugins: [{ name: 'facts', setup: (b) => b.onResolve({ filter: /\/generated\/contract-facts$/ }, () => ({ path: facts })) }],
   });
   return import(pathToFileURL(out).href) as Promise<ClientModule>;
 }
