@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { servicesEnabled } from './test/support/services.js';
 
@@ -23,6 +24,13 @@ const POSTGRES_ONLY = 'test/postgres/**/*.test.ts';
 const OF_THE_PACKAGES = 'test/packages/**/*.test.ts';
 
 export default defineConfig({
+  // As in tsconfig.json's paths: in the repository @azuma/contract is its sources, not its build.
+  resolve: {
+    alias: [
+      { find: /^@azuma\/contract$/, replacement: fileURLToPath(new URL('./contract/index.ts', import.meta.url)) },
+      { find: /^@azuma\/contract\/(.+)$/, replacement: fileURLToPath(new URL('./contract/$1.ts', import.meta.url)) },
+    ],
+  },
   test: {
     // better-sqlite3 is a native addon: it breaks under vmThreads; forks isolate it cleanly.
     pool: 'forks',

@@ -5,8 +5,9 @@
 // before measuring). Whatever the server spends beyond this is the price of everything it adds;
 // `npm run bench -- --explain` sets the two side by side. Started like server/main.ts, from the same
 // AZUMA_* variables; the session header is the only credential it reads.
+
+import { loadContract } from '@azuma/contract';
 import Fastify from 'fastify';
-import { loadContract } from '../contract/index.js';
 import { sessionRules } from '../server/compose.js';
 import { loadConfig } from '../server/config.js';
 import { sqliteStore } from '../server/db/sqlite/store.js';

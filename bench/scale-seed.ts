@@ -3,8 +3,9 @@
 // them through the API would take hours of scrypt. Every value is made by the server's own code
 // (ids, name identities, tokens and their hashes, a real scrypt hash), so the rows are what the
 // server itself would have written.
+
+import { prepareName } from '@azuma/contract/names';
 import Database from 'better-sqlite3';
-import { prepareName } from '../contract/names.js';
 import { nameIdentity } from '../server/domains/accounts/name-identity.js';
 import { OWASP_SCRYPT, passwordHasher } from '../server/domains/accounts/passwords.js';
 import { hashToken, newRotationSalt, newToken } from '../server/domains/sessions/tokens.js';

@@ -1,7 +1,7 @@
 // The two ways a typed call can fail, kept apart so an app can tell "the API said no" from
 // "the API could not be reached".
-import { ERROR_MESSAGES } from '../generated/contract-facts.js';
-import type { components } from '../generated/openapi.js';
+import { ERROR_MESSAGES } from '@azuma/contract/generated/contract-facts';
+import type { components } from '@azuma/contract/generated/openapi';
 
 /** The contract's error body: `{ code, message, detail? }`. */
 export type ErrorBody = components['schemas']['Error'];

@@ -1,14 +1,15 @@
 // The typed Azuma client: openapi-fetch over the generated contract types, plus the one thing the
 // reference asks every client to remember — follow the token whenever a response rotates it.
+
+import { CONTRACT_VERSION, ISSUING_OPERATIONS, SESSION_HEADER } from '@azuma/contract/generated/contract-facts';
+import type { components, paths } from '@azuma/contract/generated/openapi';
 import createClient, { type Client, type Middleware } from 'openapi-fetch';
-import { CONTRACT_VERSION, ISSUING_OPERATIONS, SESSION_HEADER } from '../generated/contract-facts.js';
-import type { components, paths } from '../generated/openapi.js';
 import { AzumaError, AzumaNetworkError } from './errors.js';
 import { bindOperations, type MethodsOf, operationsOf } from './operations.js';
 import { sessionCookieFromResponse, sessionFromCookieHeader, withSessionCookie } from './session-cookie.js';
 import { TokenStore } from './token-store.js';
 
-export type { components, paths } from '../generated/openapi.js';
+export type { components, paths } from '@azuma/contract/generated/openapi';
 export { AzumaError, type AzumaErrorMessage, AzumaNetworkError, type ErrorBody } from './errors.js';
 /** The contract version this client was built from. */
 export { CONTRACT_VERSION };

@@ -3,7 +3,7 @@
 // In a browser, Set-Cookie is never visible to scripts and Cookie cannot be set by them: these
 // helpers then find nothing and change nothing, and the browser's own jar does the work.
 
-import { SESSION_COOKIE } from '../generated/contract-facts.js';
+import { SESSION_COOKIE } from '@azuma/contract/generated/contract-facts';
 
 /**
  * The session cookie's value a response sets, if any; the last one wins, as in a browser. An

@@ -1,8 +1,7 @@
 // The contract as the suite checks it: the contract module's index of openapi.yaml (the package's
 // own copy unless --contract names another) plus Ajv validators compiled from its schemas, so a
 // change to the contract changes what the suite demands.
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+
 import {
   type ApiKeyScheme,
   CONTRACT_FILE,
@@ -10,7 +9,9 @@ import {
   escapePointer,
   loadContract,
   type SchemaObject,
-} from '../contract/index.js';
+} from '@azuma/contract';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 
 export { CONTRACT_FILE, type SchemaObject };
 

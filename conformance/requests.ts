@@ -2,7 +2,7 @@
 // the wrong shape or a missing path parameter is a compile error. Requests that break the contract
 // on purpose (fuzzing, validation) build their own with `Http.send`; every other check speaks
 // through here, and the calls checks repeat are named below.
-import type { components, paths } from '../generated/openapi.js';
+import type { components, paths } from '@azuma/contract/generated/openapi';
 import type { Context } from './context.js';
 import { expectOk } from './expect.js';
 import { CheckFailed, type Credentials, type Exchange, type Http } from './http.js';

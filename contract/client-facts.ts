@@ -1,5 +1,5 @@
 // The facts the client needs at run time, written out as a module of constants
-// (generated/contract-facts.ts): a browser bundle cannot read openapi.yaml, and an app must not
+// (contract/generated/contract-facts.ts): a browser bundle cannot read openapi.yaml, and an app must not
 // pay for a YAML parser to learn two names.
 import type { LoadedContract } from './index.js';
 

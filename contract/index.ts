@@ -6,8 +6,11 @@ import { fileURLToPath } from 'node:url';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { parse } from 'yaml';
 
-/** The contract this code was built with: beside the sources in the repository, inside a package's dist/ once built. */
-export const CONTRACT_FILE = new URL('../openapi.yaml', import.meta.url);
+/**
+ * The contract this code was built with: beside the sources (a link to the repository's
+ * openapi.yaml) as beside the built code (the copy the package's build makes).
+ */
+export const CONTRACT_FILE = new URL('./openapi.yaml', import.meta.url);
 
 export type Document = OpenAPIV3_1.Document;
 export type SchemaObject = OpenAPIV3_1.SchemaObject;

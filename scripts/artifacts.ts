@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Document, indexContract, loadContract } from '@azuma/contract';
+import { renderClientFacts } from '@azuma/contract/client-facts';
 import { parse, stringify } from 'yaml';
-import { renderClientFacts } from '../contract/client-facts.js';
-import { type Document, indexContract, loadContract } from '../contract/index.js';
 import { isDrawnFrom, renderDiagram } from './diagram.js';
 import { rulesSection } from './rules-section.js';
 
@@ -32,12 +32,12 @@ const SESSION_LIFE = 'docs/session-life.mmd';
 // Ordered: docs inlines the diagram, so `npm run generate` draws it first.
 const artifacts: Record<string, Artifact> = {
   types: {
-    path: 'generated/openapi.ts',
+    path: 'contract/generated/openapi.ts',
     from: 'openapi.yaml',
     build: (out) => run(bin('openapi-typescript'), ['openapi.yaml', '--redocly', 'redocly.yaml', '-o', out]),
   },
   facts: {
-    path: 'generated/contract-facts.ts',
+    path: 'contract/generated/contract-facts.ts',
     from: 'openapi.yaml',
     build: (out) => writeFileSync(out, renderClientFacts(loadContract(join(root, 'openapi.yaml')))),
   },

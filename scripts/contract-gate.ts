@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
+import { type Document, escapePointer, parseDocument, pointerTarget } from '@azuma/contract';
 import { apiCompare, type Diff } from 'api-smart-diff';
-import { type Document, escapePointer, parseDocument, pointerTarget } from '../contract/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

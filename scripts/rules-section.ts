@@ -1,6 +1,6 @@
 // The contract's `x-rules` as a Markdown section for the rendered docs: Redoc shows no vendor
 // extension, so the docs build appends this to info.description of the copy it renders.
-import type { ContractRule } from '../contract/index.js';
+import type { ContractRule } from '@azuma/contract';
 
 const cell = (text: string) => text.replace(/\s+/g, ' ').replaceAll('|', '\\|').trim();
 

@@ -1,5 +1,5 @@
+import { type AccountCredentials, type LoadedContract, loadContract } from '@azuma/contract';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type AccountCredentials, type LoadedContract, loadContract } from '../contract/index.js';
 import { composeServices, type ServiceOptions } from './compose.js';
 import type { Config } from './config.js';
 import { accountHandlers } from './domains/accounts/handlers.js';

@@ -1,4 +1,4 @@
-import type { LoadedContract } from '../contract/index.js';
+import type { LoadedContract } from '@azuma/contract';
 import { type Config, ConfigError } from './config.js';
 import { redactLocation } from './db/location.js';
 import { openStore } from './db/open-store.js';

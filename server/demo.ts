@@ -3,7 +3,7 @@
 // below the OWASP cost, which makes start-up and logins quick and is harmless for accounts that die
 // with the process; and the accounts the contract's examples log in with already exist. Every
 // other setting (address, CORS, the auth rate limit, ...) comes from the environment as usual.
-import { type AccountCredentials, exampleAccounts, type LoadedContract, loadContract } from '../contract/index.js';
+import { type AccountCredentials, exampleAccounts, type LoadedContract, loadContract } from '@azuma/contract';
 import type { AppOptions } from './app.js';
 import type { ScryptParams } from './domains/accounts/passwords.js';
 

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
+import type { components } from '@azuma/contract/generated/openapi';
 import type { FastifyError, FastifyReply } from 'fastify';
 import fp from 'fastify-plugin';
-import type { components } from '../generated/openapi.js';
 import { HttpError } from './http/http-error.js';
 
 export type ErrorBody = components['schemas']['Error'];

@@ -1,5 +1,5 @@
+import type { operations } from '@azuma/contract/generated/openapi';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { operations } from '../generated/openapi.js';
 import { HttpError } from './http/http-error.js';
 
 // The handlers' types, read from the contract's generated `operations`: what each operation takes

@@ -1,10 +1,11 @@
 // The typed client against the real server over a real socket, in both auth modes: what an app
 // notices is that its session keeps working across rotations and that failures are typed.
+
+import { ERROR_MESSAGES, SESSION_COOKIE, SESSION_HEADER } from '@azuma/contract/generated/contract-facts';
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AzumaClientOptions, AzumaError, AzumaNetworkError, createAzumaClient } from '../client/index.js';
 import { bindOperations, operationsOf } from '../client/operations.js';
-import { ERROR_MESSAGES, SESSION_COOKIE, SESSION_HEADER } from '../generated/contract-facts.js';
 import type { ChatPaths } from './client.types.js';
 import { api } from './support/api.js';
 import { manualClock, type RunningServer, startServer } from './support/server.js';

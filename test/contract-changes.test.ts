@@ -5,12 +5,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CONTRACT_FILE, indexContract } from '@azuma/contract';
+import { renderClientFacts } from '@azuma/contract/client-facts';
+import { ERROR_MESSAGES, SESSION_COOKIE } from '@azuma/contract/generated/contract-facts';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runConformance } from '../conformance/index.js';
-import { renderClientFacts } from '../contract/client-facts.js';
-import { CONTRACT_FILE, indexContract } from '../contract/index.js';
-import { ERROR_MESSAGES, SESSION_COOKIE } from '../generated/contract-facts.js';
 import { api } from './support/api.js';
 import { type RunningServer, startServer } from './support/server.js';
 import { registerUser } from './support/users.js';
@@ -38,7 +38,7 @@ async function buildClientFrom(contractText: string): Promise<ClientModule> {
     platform: 'node',
     outfile: out,
     logLevel: 'silent',
-    plugins: [{ name: 'facts', setup: (b) => b.onResolve({ filter: /contract-facts\.js$/ }, () => ({ path: facts })) }],
+    plugins: [{ name: 'facts', setup: (b) => b.onResolve({ filter: /\/generated\/contract-facts$/ }, () => ({ path: facts })) }],
   });
   return import(pathToFileURL(out).href) as Promise<ClientModule>;
 }

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Document, parseDocument } from '@azuma/contract';
 import { describe, expect, it } from 'vitest';
-import { type Document, parseDocument } from '../contract/index.js';
 import { checkContract, latestRelease, type Release } from '../scripts/contract-gate.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -1,7 +1,8 @@
 // The contract's structure: what every other part of the project relies on being there, and the
 // machine-readable facts agreeing with the prose a reader sees.
+
+import { loadContract } from '@azuma/contract';
 import { describe, expect, it } from 'vitest';
-import { loadContract } from '../contract/index.js';
 import { schemaErrors } from './support/contract.js';
 
 const contract = loadContract();

@@ -1,7 +1,8 @@
 // `azuma-server --demo` as someone trying the API meets it: its own process, a start-up line that
 // says what it is, the contract's example accounts ready to sign in to, and nothing else.
+
+import { exampleAccounts, loadContract } from '@azuma/contract';
 import { describe, expect, it } from 'vitest';
-import { exampleAccounts, loadContract } from '../contract/index.js';
 import { runServerUntilExit, spawnServer } from '../tools/server-process.js';
 import { api } from './support/api.js';
 import { startDemoServer } from './support/samples.js';

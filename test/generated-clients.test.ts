@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { CONTRACT_FILE, generatorRecipes, loadContract } from '@azuma/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONTRACT_FILE, generatorRecipes, loadContract } from '../contract/index.js';
 import { api } from './support/api.js';
 import { type RunningServer, startServer } from './support/server.js';
 

@@ -1,8 +1,9 @@
 // Liveness and readiness (contract 1.3, Health probes): what a load balancer sees of a healthy instance,
 // of one draining before it stops, and of one whose database does not answer.
+
+import { ERROR_MESSAGES } from '@azuma/contract/generated/contract-facts';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ERROR_MESSAGES } from '../generated/contract-facts.js';
 import { healthState, PING_TIMEOUT_MS } from '../server/domains/health/service.js';
 import { HttpError } from '../server/http/http-error.js';
 import { spawnServer } from '../tools/server-process.js';

@@ -3,9 +3,9 @@
 // rule; and `azuma-conformance --rules` prints the table.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { descriptionSections, escapePointer } from '@azuma/contract';
 import { describe, expect, it } from 'vitest';
 import { allChecks, compileContract, ruleResults, unknownRules } from '../conformance/index.js';
-import { descriptionSections, escapePointer } from '../contract/index.js';
 import { startServer } from './support/server.js';
 
 const contract = compileContract();

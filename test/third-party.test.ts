@@ -6,12 +6,12 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { escapePointer } from '@azuma/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Operation } from '../conformance/contract.js';
 import { type Exchange, Http, type RequestSpec } from '../conformance/http.js';
 import { CONTRACT_FILE, compileContract, runConformance } from '../conformance/index.js';
 import { formatResult } from '../conformance/report.js';
-import { escapePointer } from '../contract/index.js';
 import { type BrokenServer, type ProxiedRequest, type ProxiedResponse, startBrokenServer } from './support/breaking-proxy.js';
 import { binOf, freePort, installTools, type RunningTool, startTool } from './support/npm-tools.js';
 import { type RunningServer, startServer } from './support/server.js';

@@ -1,8 +1,9 @@
 // Property-based fuzzing from the contract with fast-check: bodies generated from each request
 // schema (valid ones must be served, invalid ones rejected with 400), random credentials (401),
 // and afterwards the accounts made before the fuzzing must still log in.
+
+import { prepareName } from '@azuma/contract/names';
 import fc from 'fast-check';
-import { prepareName } from '../../contract/names.js';
 import { extremeNestings, invalidBody, nestedBody, nestedText, pathFor, validBody } from '../arbitraries.js';
 import { isCommonPassword } from '../common-passwords.js';
 import type { Account, Context } from '../context.js';

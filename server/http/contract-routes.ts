@@ -1,9 +1,9 @@
+import type { LoadedContract } from '@azuma/contract';
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import type { RouteOptions } from 'fastify';
 import openapiGlue from 'fastify-openapi-glue';
 import fp from 'fastify-plugin';
-import type { LoadedContract } from '../../contract/index.js';
 import type { Handlers } from '../handlers.js';
 import { HttpError } from './http-error.js';
 import { limitsRedis } from './limits-redis.js';

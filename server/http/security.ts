@@ -1,5 +1,5 @@
+import type { ApiKeyScheme } from '@azuma/contract';
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
-import type { ApiKeyScheme } from '../../contract/index.js';
 import type { AuthenticatedSession, SessionService } from '../domains/sessions/service.js';
 import { HttpError } from './http-error.js';
 import type { Channel, SessionTransport } from './session-transport.js';

@@ -3,8 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadContract } from '@azuma/contract';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../../contract/index.js';
 import { sessionRules } from '../../server/compose.js';
 import { sqliteStore } from '../../server/db/sqlite/store.js';
 import type { Store } from '../../server/db/store.js';

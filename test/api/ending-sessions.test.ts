@@ -3,10 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadContract } from '@azuma/contract';
 import Database from 'better-sqlite3';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../../contract/index.js';
 import type { Config } from '../../server/config.js';
 import { api, cookieToken, SESSION_HEADER_KEY, type Sent } from '../support/api.js';
 import { responseErrors } from '../support/contract.js';

@@ -2,10 +2,10 @@
 
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { loadContract } from '@azuma/contract';
+import { ERROR_MESSAGES } from '@azuma/contract/generated/contract-facts';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../../contract/index.js';
-import { ERROR_MESSAGES } from '../../generated/contract-facts.js';
 import { api, SESSION_HEADER_KEY } from '../support/api.js';
 import { expectError, expectSchema, responseErrors, responseHeaderErrors } from '../support/contract.js';
 import { buildTestApp, type RunningServer, startServer } from '../support/server.js';

@@ -1,9 +1,10 @@
 // Per-account brute-force protection through HTTP: failed sign-ins counted per name and client,
 // a lock answered 429 with Retry-After that lifts when its window ends, names nobody has treated
 // exactly like real ones, and the account's own user still getting in while others attack it.
+
+import { ERROR_MESSAGES } from '@azuma/contract/generated/contract-facts';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ERROR_MESSAGES } from '../../generated/contract-facts.js';
 import type { AppOptions } from '../../server/app.js';
 import { type Config, ConfigError, loadConfig } from '../../server/config.js';
 import { openDatabase } from '../../server/db/sqlite/open.js';

@@ -4,12 +4,12 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ERROR_MESSAGES } from '@azuma/contract/generated/contract-facts';
+import { prepareName } from '@azuma/contract/names';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { prepareName } from '../../contract/names.js';
-import { ERROR_MESSAGES } from '../../generated/contract-facts.js';
 import { nameIdentity, skeleton } from '../../server/domains/accounts/name-identity.js';
 import { passwordHasher } from '../../server/domains/accounts/passwords.js';
 import { domainMigrations } from '../../server/domains/storage.js';

@@ -1,7 +1,8 @@
 // The four operations through HTTP (inject): shapes per the contract, cookies, names, errors.
+
+import { loadContract } from '@azuma/contract';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadContract } from '../../contract/index.js';
 import { type Api, api, SESSION_HEADER_KEY } from '../support/api.js';
 import { expectError, expectSchema } from '../support/contract.js';
 import { buildTestApp } from '../support/server.js';

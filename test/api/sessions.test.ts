@@ -1,7 +1,8 @@
 // Token refresh in the last 7 days, by both channels; successor stability; expiry and sweeping.
+
+import { loadContract } from '@azuma/contract';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../../contract/index.js';
 import type { Config } from '../../server/config.js';
 import { api, cookieToken, SESSION_HEADER_KEY } from '../support/api.js';
 import { expectSchema } from '../support/contract.js';

@@ -1,8 +1,9 @@
 // The typed client in a browser, in a web app served from another origin than the API: CORS,
 // both auth modes, and token rotation, as a real Chromium enforces them.
+
+import { ERROR_MESSAGES, SESSION_COOKIE } from '@azuma/contract/generated/contract-facts';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_MESSAGES, SESSION_COOKIE } from '../../generated/contract-facts.js';
 import { browserTestsEnabled, launchChromium } from '../../tools/chromium.js';
 import { api as typedApi } from '../support/api.js';
 import { type RunningServer, startServer } from '../support/server.js';

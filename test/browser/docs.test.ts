@@ -2,9 +2,9 @@
 // real browser on a machine with no internet.
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadContract } from '@azuma/contract';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadContract } from '../../contract/index.js';
 import { browserTestsEnabled, launchChromium } from '../../tools/chromium.js';
 import { type RunningServer, startServer } from '../support/server.js';
 

@@ -21,12 +21,12 @@ afterEach(() => {
 // is hashed for the first time.
 const SCRIPT = `
 import { renameSync } from 'node:fs';
-import { buildApp, loadConfig } from './dist/server/index.js';
+import { buildApp, loadConfig } from './dist/index.js';
 
 const config = { ...loadConfig({ AZUMA_DB: ':memory:', AZUMA_LOG_LEVEL: 'silent', AZUMA_AUTH_RATE_LIMIT: '0' }) };
 const app = await buildApp(config);
-const thread = new URL('./dist/server/domains/accounts/hash-worker.js', import.meta.url);
-renameSync(thread, new URL('./dist/server/domains/accounts/hash-worker.js.replaced', import.meta.url));
+const thread = new URL('./dist/domains/accounts/hash-worker.js', import.meta.url);
+renameSync(thread, new URL('./dist/domains/accounts/hash-worker.js.replaced', import.meta.url));
 const payload = { name: 'upgraded', password: 'correct horse battery' };
 const register = await app.inject({ method: 'POST', url: '/api/register', payload });
 const login = await app.inject({ method: 'POST', url: '/api/login', payload });

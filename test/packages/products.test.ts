@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { exampleAccounts, loadContract } from '@azuma/contract';
 import type { Browser } from 'playwright-core';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exampleAccounts, loadContract } from '../../contract/index.js';
 import { browserTestsEnabled, launchChromium } from '../../tools/chromium.js';
 import { type AppOrigin, type AppWindow, bundleApp, serveAppOrigin } from '../browser/app-origin.js';
 import { api } from '../support/api.js';
@@ -134,14 +134,21 @@ describe('the packages as published', () => {
   );
 
   it('when each package is listed, then it ships its build and the contract it was built from, and no sources', () => {
+    // Each carries the internal @azuma/contract bundled, built, with the openapi.yaml it reads.
+    const contract = 'node_modules/@azuma/contract/dist';
     const listed = (product: Product) => filesBelow(join(apps[product], 'node_modules', PACKAGES[product]));
     for (const product of Object.keys(PACKAGES) as Product[]) {
       expect(listed(product).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
     }
-    expect(listed('server')).toEqual(expect.arrayContaining(['dist/server/main.js', 'dist/openapi.yaml', 'dist/docs/index.html']));
-    expect(listed('conformance')).toEqual(expect.arrayContaining(['dist/conformance/cli.js', 'dist/openapi.yaml']));
+    expect(listed('server')).toEqual(expect.arrayContaining(['dist/main.js', 'dist/docs/index.html', `${contract}/openapi.yaml`]));
+    expect(listed('conformance')).toEqual(expect.arrayContaining(['dist/cli.js', `${contract}/openapi.yaml`]));
     expect(listed('client')).toEqual(
-      expect.arrayContaining(['dist/client/index.js', 'dist/client/index.d.ts', 'dist/generated/contract-facts.js']),
+      expect.arrayContaining([
+        'dist/index.js',
+        'dist/index.d.ts',
+        `${contract}/generated/contract-facts.js`,
+        `${contract}/generated/openapi.d.ts`,
+      ]),
     );
   });
 
@@ -158,8 +165,10 @@ describe('an app that installs @azuma/client', () => {
     const lock = JSON.parse(readFileSync(join(apps.client, 'node_modules', '.package-lock.json'), 'utf8')) as {
       packages: Record<string, unknown>;
     };
+    // @azuma/contract comes inside the client's tarball; what it reads YAML with is not installed.
     expect(Object.keys(lock.packages).sort()).toEqual([
       'node_modules/@azuma/client',
+      'node_modules/@azuma/client/node_modules/@azuma/contract',
       'node_modules/openapi-fetch',
       'node_modules/openapi-typescript-helpers',
     ]);
@@ -252,7 +261,9 @@ describe('an implementer who installs @azuma/conformance', () => {
       maxBuffer: 16 * 1024 * 1024,
     });
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toContain(join(apps.conformance, 'node_modules', '@azuma', 'conformance', 'dist', 'openapi.yaml'));
+    expect(lines[0]).toContain(
+      join(apps.conformance, 'node_modules', '@azuma', 'conformance', 'node_modules', '@azuma', 'contract', 'dist', 'openapi.yaml'),
+    );
     expect(lines.filter((line) => line.startsWith('FAIL'))).toEqual([]);
     expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed(, \d+ skipped)?$/);
   }, 120_000);

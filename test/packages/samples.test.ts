@@ -1,8 +1,9 @@
 // Every x-codeSamples entry of the contract runs as written against a fresh demo server: curl
 // samples in bash, TypeScript samples type-checked against the built client and run in Chromium.
 // A sample that drifts from the API fails here, named by its operation and label.
+
+import { type CodeSample, codeSamples, loadContract } from '@azuma/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CodeSample, codeSamples, loadContract } from '../../contract/index.js';
 import { browserTestsEnabled } from '../../tools/chromium.js';
 import { SAMPLE_ORIGIN, type SampleRunner, sampleRunner } from '../support/samples.js';
 

@@ -3,9 +3,9 @@
 // must: one winner per name, one successor per token, a logout that ends the chain whatever
 // refresh races it, one sweeper at a time, one migration however many instances start at once.
 import { readFileSync } from 'node:fs';
+import { loadContract } from '@azuma/contract';
 import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadContract } from '../../contract/index.js';
 import { sessionRules } from '../../server/compose.js';
 import { LOCK } from '../../server/db/postgres/locks.js';
 import { postgresStore } from '../../server/db/postgres/store.js';

@@ -1,8 +1,9 @@
 // PostgreSQL going away under a running server, on a cluster of this file's own (stopping the
 // shared one would pull it from under every other test): requests answer 503 in the error shape,
 // quickly and without crashing, and full service returns with the database, the server untouched.
+
+import { ERROR_MESSAGES } from '@azuma/contract/generated/contract-facts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ERROR_MESSAGES } from '../../generated/contract-facts.js';
 import { postgresStore } from '../../server/db/postgres/store.js';
 import { StoreUnavailableError } from '../../server/db/store.js';
 import { type PostgresCluster, startPostgres } from '../../tools/postgres-cluster.js';

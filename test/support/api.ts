@@ -4,9 +4,10 @@
 // for the test to judge. A request the contract deliberately does not describe (an unknown path,
 // a method a path does not have) is written out with app.inject or fetch instead; a body it
 // refuses goes in `uncheckedBody`, so its path is still checked.
+
+import { SESSION_COOKIE, SESSION_HEADER } from '@azuma/contract/generated/contract-facts';
+import type { paths } from '@azuma/contract/generated/openapi';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { SESSION_COOKIE, SESSION_HEADER } from '../../generated/contract-facts.js';
-import type { paths } from '../../generated/openapi.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 

@@ -1,11 +1,12 @@
 // Checks bodies and headers against openapi.yaml's own schemas: Fastify's serializer shapes
 // responses but does not validate them, so tests must. The conformance suite's loader compiles
 // the contract; the tests use the same one.
+
+import { ERROR_MESSAGES } from '@azuma/contract/generated/contract-facts';
+import type { components } from '@azuma/contract/generated/openapi';
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import { compileContract } from '../../conformance/contract.js';
-import { ERROR_MESSAGES } from '../../generated/contract-facts.js';
-import type { components } from '../../generated/openapi.js';
 
 const contract = compileContract();
 

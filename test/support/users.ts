@@ -1,7 +1,8 @@
 // Users for tests: names no other test of the run takes, and accounts registered or signed in
 // through the typed client, with what a test goes on to use (name, password, token, cookie).
+
+import type { components } from '@azuma/contract/generated/openapi';
 import type { LightMyRequestResponse } from 'fastify';
-import type { components } from '../../generated/openapi.js';
 import { type AnswerOf, api, type Target } from './api.js';
 
 /** A password register accepts (long enough, not a common one), for tests that need any. */

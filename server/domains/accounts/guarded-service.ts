@@ -1,4 +1,4 @@
-import { nameKey } from '../../../contract/names.js';
+import { nameKey } from '@azuma/contract/names';
 import type { PasswordScreen } from './common-passwords.js';
 import type { LoginAttempt, LoginThrottle } from './login-throttle.js';
 import type { ProfileChanges, User } from './repository.js';

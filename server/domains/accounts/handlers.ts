@@ -1,5 +1,5 @@
+import type { operations } from '@azuma/contract/generated/openapi';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { operations } from '../../../generated/openapi.js';
 import { type Answer, fail, type Handlers } from '../../handlers.js';
 import { NO_SESSION_DETAIL, sessionOf } from '../../http/security.js';
 import type { SessionTransport } from '../../http/session-transport.js';

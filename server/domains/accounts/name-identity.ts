@@ -3,7 +3,7 @@
 // share one). The prototypes are Unicode's confusables.txt as the unhomoglyph package ships it
 // (data.json: one entry per line of the file, source → prototype).
 import { createRequire } from 'node:module';
-import { nameKey, widthMapped } from '../../../contract/names.js';
+import { nameKey, widthMapped } from '@azuma/contract/names';
 
 const prototypes = createRequire(import.meta.url)('unhomoglyph/data.json') as Readonly<Record<string, string>>;
 

@@ -1,4 +1,4 @@
-import { prepareName } from '../../../contract/names.js';
+import { prepareName } from '@azuma/contract/names';
 import { newObjectId } from '../../platform/ids.js';
 import type { IssuedSession, SessionService } from '../sessions/service.js';
 import { nameIdentity } from './name-identity.js';
