@@ -147,8 +147,10 @@ describe('prism mock (static: the contract examples)', () => {
       'routing.unknown-route': expect.stringMatching(
         /answered 404: content-type is 'application\/problem\+json'.* body \{"type":"https:\/\/stoplight\.io\/prism\/errors#NO_PATH_MATCHED_ERROR"/,
       ),
+      // Prism answers malformed JSON with its own 400, or, with some releases of its dependencies
+      // (it is installed without a lockfile), never answers at all: either is a failure shown as it came.
       'validation.registerUser.malformed-json': expect.stringMatching(
-        /answered 400: body \{"error":\{"code":"invalid_json".*\} breaks the contract: body must have required property 'code'/,
+        /answered 400: body \{"error":\{"code":"invalid_json".*\} breaks the contract: body must have required property 'code'|\(malformed JSON\): no answer/,
       ),
     });
     // Each failure names the rules of the contract it breaks, on its line and in the rules table.
@@ -156,7 +158,7 @@ describe('prism mock (static: the contract examples)', () => {
     expect(line).toMatch(/^FAIL auth\.bad-header \[AUTH-5\]: .* answered 200 /);
     const rules = Object.fromEntries(report.rules.map((rule) => [rule.id, rule.outcome]));
     expect(rules).toMatchObject({ 'ACCOUNT-5': 'fail', 'AUTH-5': 'fail', 'ERROR-4': 'fail', 'ERROR-2': 'fail' });
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('prism proxy in front of our server (--errors --validate-request=false --cors=false)', () => {
