@@ -38,6 +38,9 @@ export default defineConfig({
     // on a core, so a 2-core machine still runs three at once; VITEST_MAX_WORKERS overrides it.
     maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || Math.max(3, availableParallelism() - 1),
     testTimeout: 20_000,
+    // expect.poll waits for what a browser or a server shows in its own time: a second (the
+    // default) is too short while other files keep both cores busy.
+    expect: { poll: { timeout: 10_000 } },
     projects: [
       {
         extends: true,
