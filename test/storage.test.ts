@@ -9,17 +9,13 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { domainMigrations } from '../server/domains/storage.js';
 import { api } from './support/api.js';
+import { legacyFence, newestVersions } from './support/legacy-schema.js';
 import { buildTestApp, manualClock } from './support/server.js';
 import { loginUser, registerUser } from './support/users.js';
 
 /** Each domain at its newest version, as schema_versions holds it once migrated. */
-const newest = () =>
-  domainMigrations
-    .sqlite()
-    .map(([domain, migrations]) => ({ domain, version: migrations.length }))
-    .sort((a, b) => a.domain.localeCompare(b.domain));
-/** What PRAGMA user_version holds once migrated: past any server from before per-domain versions. */
-const FENCE = Math.max(...domainMigrations.sqlite().flatMap(([, migrations]) => migrations.map((m) => m.legacy ?? 0))) + 1;
+const newest = () => newestVersions(domainMigrations.sqlite());
+const FENCE = legacyFence(domainMigrations.sqlite());
 const versions = (db: Database.Database) => db.prepare('SELECT domain, version FROM schema_versions ORDER BY domain').all();
 
 const dir = mkdtempSync(join(tmpdir(), 'azuma-storage-'));

@@ -15,6 +15,7 @@ import { accountService } from '../../server/domains/accounts/service.js';
 import { sessionService } from '../../server/domains/sessions/service.js';
 import { hashToken } from '../../server/domains/sessions/tokens.js';
 import { domainMigrations } from '../../server/domains/storage.js';
+import { legacyFence, newestVersions } from '../support/legacy-schema.js';
 import { newPostgresDatabase } from '../support/postgres.js';
 import { TEST_SCRYPT, testConfig } from '../support/server.js';
 
@@ -53,13 +54,8 @@ async function newDatabaseWithoutSchema(): Promise<string> {
 }
 
 /** Each domain at its newest version, as schema_versions holds it once migrated. */
-const newest = () =>
-  domainMigrations
-    .postgres()
-    .map(([domain, migrations]) => ({ domain, version: migrations.length }))
-    .sort((a, b) => a.domain.localeCompare(b.domain));
-/** What the single-list table schema_version holds once migrated: past any server from before. */
-const FENCE = Math.max(...domainMigrations.postgres().flatMap(([, migrations]) => migrations.map((m) => m.legacy ?? 0))) + 1;
+const newest = () => newestVersions(domainMigrations.postgres());
+const FENCE = legacyFence(domainMigrations.postgres());
 
 const roundRobin = <T>(items: readonly T[], i: number) => items[i % items.length]!;
 

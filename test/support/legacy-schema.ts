@@ -9,3 +9,13 @@ export function legacySteps<Step>(domains: DomainMigrations<Step>, version: numb
     .sort((a, b) => a.legacy! - b.legacy!)
     .map((m) => m.step);
 }
+
+/** Each domain at its newest version, as the table schema_versions holds it once migrated. */
+export function newestVersions<Step>(domains: DomainMigrations<Step>): { domain: string; version: number }[] {
+  return domains.map(([domain, migrations]) => ({ domain, version: migrations.length })).sort((a, b) => a.domain.localeCompare(b.domain));
+}
+
+/** The single-list version a migrated database is fenced at: past any server from before per-domain versions. */
+export function legacyFence<Step>(domains: DomainMigrations<Step>): number {
+  return Math.max(...domains.flatMap(([, migrations]) => migrations.map((m) => m.legacy ?? 0))) + 1;
+}
